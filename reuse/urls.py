@@ -1,0 +1,6 @@
+from django.urls import path
+
+from reuse import views
+
+app_name = "reuse"
+urlpatterns = [path("<slug:slug>/", views.reuse_terms, name="terms")]

@@ -1,0 +1,80 @@
+import datetime as dt
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from stories.models import Image, Publisher, Story
+from topics.actions import sync_primary_topic
+
+
+@transaction.atomic
+def publish_story(story: Story, *, at: dt.datetime | None = None) -> Story:
+    """Publish now, or schedule for `at` when that lies in the future.
+
+    Re-publishing a live story keeps its original publication time.
+    """
+    now = timezone.now()
+    if at is not None and at > now:
+        story.status = Story.Status.SCHEDULED
+        story.published_at = at
+    else:
+        story.status = Story.Status.PUBLISHED
+        if at is not None:
+            story.published_at = at
+        elif story.published_at is None or story.published_at > now:
+            story.published_at = now
+    if story.copyright_year is None and story.status == Story.Status.PUBLISHED:
+        assert story.published_at is not None
+        story.copyright_year = story.published_at.year
+    story.save(update_fields=["status", "published_at", "copyright_year", "updated_at"])
+    if story.status == Story.Status.PUBLISHED:
+        sync_primary_topic(story)
+    return story
+
+
+@transaction.atomic
+def unpublish_story(story: Story) -> Story:
+    story.status = Story.Status.DRAFT
+    story.save(update_fields=["status", "updated_at"])
+    return story
+
+
+def publish_due_stories() -> int:
+    """Publish every scheduled story whose time has come; safe to run from any number of workers."""
+    published = 0
+    due = Story.objects.filter(status=Story.Status.SCHEDULED, published_at__lte=timezone.now())
+    for story_id in due.values_list("id", flat=True):
+        with transaction.atomic():
+            # The conditional update is the claim: a second worker finds nothing to do.
+            claimed = Story.objects.filter(id=story_id, status=Story.Status.SCHEDULED).update(
+                status=Story.Status.PUBLISHED
+            )
+            if claimed:
+                publish_story(Story.objects.get(id=story_id))
+                published += 1
+    return published
+
+
+@transaction.atomic
+def save_story(slug: str, **fields: Any) -> Story:
+    """Create or update the story with this slug; publishing is a separate, explicit step."""
+    story, _ = Story.objects.update_or_create(slug=slug, defaults=fields)
+    return story
+
+
+@transaction.atomic
+def save_image(*, content: bytes | None = None, filename: str = "", **fields: Any) -> Image:
+    image = Image(**fields)
+    if content is not None:
+        image.file.save(filename, ContentFile(content), save=False)
+    image.full_clean()
+    image.save()
+    return image
+
+
+@transaction.atomic
+def ensure_publisher(slug: str, **fields: Any) -> Publisher:
+    publisher, _ = Publisher.objects.update_or_create(slug=slug, defaults=fields)
+    return publisher

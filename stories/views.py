@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from stories.models import Story
+from topics.models import StoryTopic
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    stories = Story.objects.published().for_listing()
+    page = Paginator(stories, settings.STORIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "stories/home.html", {"page": page})
+
+
+def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    story = get_object_or_404(Story.objects.published().for_listing(), slug=slug)
+    return _render_story(request, story, preview=False)
+
+
+@staff_member_required
+def story_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    story = get_object_or_404(Story.objects.for_listing(), slug=slug)
+    return _render_story(request, story, preview=True)
+
+
+def _render_story(request: HttpRequest, story: Story, *, preview: bool) -> HttpResponse:
+    story_topics = list(
+        StoryTopic.objects.filter(story=story, topic__merged_into__isnull=True)
+        .select_related("topic")
+        .order_by("-salience", "topic__name")
+    )
+    primary = story.primary_topic or next(
+        (st.topic for st in story_topics if st.role == StoryTopic.Role.PRIMARY), None
+    )
+    if primary is None and story_topics:
+        primary = story_topics[0].topic
+    comments = (
+        story.comments.visible().select_related("author") if story.comments_enabled else None
+    )
+    context = {
+        "story": story,
+        "topics": [st.topic for st in story_topics],
+        "primary_topic": primary,
+        "comments": comments,
+        "preview": preview,
+    }
+    return render(request, "stories/story_detail.html", context)

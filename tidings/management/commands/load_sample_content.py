@@ -1,0 +1,89 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.actions import ensure_user
+from comments.actions import post_comment
+from stories.actions import ensure_publisher, publish_story, save_image, save_story
+from tidings.sample import photos, topics
+from tidings.sample.stories import STORIES
+from topics.actions import attach_topic, ensure_topic
+from topics.models import StoryTopic, Topic
+
+DEMO_LOGINS = [
+    ("alice", "alice-reads-the-news", "a reader", False),
+    ("bob", "bob-edits-the-news", "an editor (newsroom at /admin/)", True),
+    ("charlie", "charlie-looks-around", "an outsider", False),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the invented sample stories, topics, photos, comments and demo logins."
+
+    def handle(self, *args: object, **options: object) -> None:
+        with transaction.atomic():
+            users = {
+                name: ensure_user(name, password, editor=editor, email=f"{name}@example.com")
+                for name, password, _, editor in DEMO_LOGINS
+            }
+            publisher = ensure_publisher(
+                "tidings-chronicle",
+                name="The Tidings Chronicle",
+                copyright_holder="The Tidings Chronicle Ltd",
+                website="https://chronicle.example",
+            )
+            registry = self._topics()
+            now = timezone.now()
+            for index, data in enumerate(STORIES, start=1):
+                if self.stderr.isatty():
+                    self.stderr.write(f"\r[{index}/{len(STORIES)}] {data['slug'][:60]:<60}", ending="")
+                published_at = now - dt.timedelta(hours=data["hours_ago"])
+                story = save_story(
+                    data["slug"],
+                    publisher=publisher,
+                    headline=data["headline"],
+                    standfirst=data["standfirst"],
+                    byline=data["byline"],
+                    body="\n\n".join(data["body"]),
+                    comments_enabled=data["comments"],
+                    reusable=data["reusable"],
+                    primary_topic=registry[data["topics"][0]],
+                    created_by=users["bob"],
+                )
+                if data["photo"] and story.lead_image is None:
+                    photo = dict(data["photo"])
+                    seed = photo.pop("seed")
+                    story.lead_image = save_image(
+                        content=photos.draw_photo(seed), filename=f"{story.slug}.jpg", **photo
+                    )
+                    story.save(update_fields=["lead_image"])
+                for rank, name in enumerate(data["topics"]):
+                    role = StoryTopic.Role.PRIMARY if rank == 0 else StoryTopic.Role.ABOUT
+                    attach_topic(story, registry[name].id, role=role, salience=1.0 - rank / 10)
+                publish_story(story, at=published_at)
+                if not story.comments.exists():
+                    for username, text in data.get("sample_comments", []):
+                        post_comment(story, users[username], text)
+            if self.stderr.isatty():
+                self.stderr.write("")
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded {len(STORIES)} sample stories and {len(registry)} topics.")
+        )
+        for name, password, role, _ in DEMO_LOGINS:
+            self.stdout.write(f"  {name} / {password}  ({role})")
+
+    def _topics(self) -> dict[str, Topic]:
+        registry = {}
+        for name, description in topics.PEOPLE.items():
+            registry[name] = ensure_topic(name, Topic.Kind.PERSON, description=description)
+        kinds = [
+            (topics.ORGANISATIONS, Topic.Kind.ORGANISATION),
+            (topics.PLACES, Topic.Kind.PLACE),
+            (topics.THEMES, Topic.Kind.THEME),
+        ]
+        for table, kind in kinds:
+            for name, aliases in table.items():
+                registry[name] = ensure_topic(name, kind, aliases=aliases)
+        return registry

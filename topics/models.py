@@ -1,0 +1,85 @@
+from django.db import models
+from django.urls import reverse
+
+
+class TopicQuerySet(models.QuerySet["Topic"]):
+    def live(self) -> "TopicQuerySet":
+        return self.filter(merged_into__isnull=True)
+
+
+class Topic(models.Model):
+    """A person, organisation, place or theme that stories are about and readers follow."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        PLACE = "place", "Place"
+        THEME = "theme", "Theme"
+
+    name = models.CharField(max_length=200, help_text="Display name, as readers see it.")
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    aliases = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Other names the topic goes by (acronyms, short forms); matched like the name.",
+    )
+    description = models.TextField(blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_topics",
+        help_text="Set when this topic was merged: its URLs redirect to the survivor.",
+    )
+    reviewed = models.BooleanField(
+        default=False, help_text="An editor has checked this topic; the tagger creates unreviewed."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("topics:detail", args=[self.slug])
+
+
+class StoryTopic(models.Model):
+    """That a story is about a topic, how much, and who said so."""
+
+    class Role(models.TextChoices):
+        PRIMARY = "primary", "Primary"
+        ABOUT = "about", "About"
+        MENTION = "mention", "Mention"
+
+    class Origin(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        TAGGER = "tagger", "Tagger"
+
+    story = models.ForeignKey("stories.Story", on_delete=models.CASCADE, related_name="story_topics")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="story_topics")
+    salience = models.FloatField(
+        default=0.0, help_text="0–1: how central the topic is to the story; orders the topic list."
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.ABOUT)
+    origin = models.CharField(
+        max_length=10,
+        choices=Origin.choices,
+        default=Origin.EDITOR,
+        help_text="Editor rows are never removed or overridden by re-tagging.",
+    )
+
+    class Meta:
+        ordering = ["-salience", "topic__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "topic"], name="unique_story_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.story} → {self.topic} ({self.role})"
