@@ -84,7 +84,9 @@ class StoryAdmin(admin.ModelAdmin):
     @admin.action(description="Publish selected stories (scheduled ones at their time)")
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
         for story in queryset:
-            publish_story(story, at=story.published_at if story.status != Story.Status.PUBLISHED else None)
+            publish_story(
+                story, at=story.published_at if story.status != Story.Status.PUBLISHED else None
+            )
         self.message_user(request, f"{queryset.count()} stories published or scheduled.")
 
     @admin.action(description="Unpublish selected stories (back to draft)")

@@ -36,9 +36,7 @@ def _render_story(request: HttpRequest, story: Story, *, preview: bool) -> HttpR
     )
     if primary is None and story_topics:
         primary = story_topics[0].topic
-    comments = (
-        story.comments.visible().select_related("author") if story.comments_enabled else None
-    )
+    comments = story.comments.visible().select_related("author") if story.comments_enabled else None
     context = {
         "story": story,
         "topics": [st.topic for st in story_topics],

@@ -5,6 +5,7 @@ A bad value stops the process with ImproperlyConfigured naming the variable.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -86,9 +87,9 @@ TEMPLATES = [
 ]
 
 
-def _database(url: str) -> dict:
+def _database(url: str) -> dict[str, Any]:
     if url.startswith("sqlite:"):
-        config = dj_database_url.parse(url)
+        config: dict[str, Any] = dict(dj_database_url.parse(url))
         # WAL lets the web server read while the task worker writes; IMMEDIATE avoids
         # "database is locked" when a read transaction later tries to write.
         config["OPTIONS"] = {
@@ -99,7 +100,7 @@ def _database(url: str) -> dict:
         }
         return config
     if url.startswith(("postgres://", "postgresql://")):
-        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     raise ImproperlyConfigured(
         f"DATABASE_URL={url!r} is not supported: use sqlite:///PATH or postgresql://USER@HOST/NAME"
     )
@@ -131,6 +132,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Small installs serve uploaded photos from Django; behind nginx or a CDN, turn this off.

@@ -2,10 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from stories.views import home
-from tidings.views import healthz
+from tidings.views import healthz, media
 
 admin.site.site_header = "tidings newsroom"
 admin.site.site_title = "tidings"
@@ -24,7 +23,5 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     media_prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns += [
-        re_path(
-            rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}
-        ),
+        re_path(rf"^{media_prefix}(?P<path>.*)$", media, name="media"),
     ]

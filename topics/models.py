@@ -62,10 +62,13 @@ class StoryTopic(models.Model):
         EDITOR = "editor", "Editor"
         TAGGER = "tagger", "Tagger"
 
-    story = models.ForeignKey("stories.Story", on_delete=models.CASCADE, related_name="story_topics")
+    story = models.ForeignKey(
+        "stories.Story", on_delete=models.CASCADE, related_name="story_topics"
+    )
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="story_topics")
     salience = models.FloatField(
-        default=0.0, help_text="0–1: how central the topic is to the story; orders the topic list."
+        default=0.0,
+        help_text="0 to 1: how central the topic is to the story; orders the topic list.",
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.ABOUT)
     origin = models.CharField(

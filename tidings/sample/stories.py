@@ -31,15 +31,19 @@ STORIES: list[dict[str, Any]] = [
             "The company expects to spend about $3bn on the scheme, which still needs approval "
             "from Kenyan regulators and a final agreement on the price of the power it sells.",
             '"Kenya has some of the steadiest coastal winds we have ever measured," said Amara '
-            "Okafor, chief executive of Kestrel Energy. \"This is a forty-year commitment.\"",
+            'Okafor, chief executive of Kestrel Energy. "This is a forty-year commitment."',
             "Engineers will spend the next eighteen months surveying the seabed near Malindi "
             "before construction begins, the company said.",
         ],
         "sample_comments": [
-            ("alice", "Good to see this finally happening. The grid connection will be "
-             "the hard part."),
-            ("charlie", "Forty years is a long time. Who pays if the price agreement falls "
-             "through?"),
+            (
+                "alice",
+                "Good to see this finally happening. The grid connection will be the hard part.",
+            ),
+            (
+                "charlie",
+                "Forty years is a long time. Who pays if the price agreement falls through?",
+            ),
         ],
     },
     {
@@ -94,15 +98,16 @@ STORIES: list[dict[str, Any]] = [
             "streets before the new tram lines were running.",
         ],
         "sample_comments": [
-            ("alice", "I visited last spring and the traffic in the Baixa was awful. "
-             "This sounds right."),
+            (
+                "alice",
+                "I visited last spring and the traffic in the Baixa was awful. This sounds right.",
+            ),
         ],
     },
     {
         "slug": "lisbon-votes-to-extend-tram-network-east",
         "headline": "Lisbon council votes to extend tram network east",
-        "standfirst": "Two new lines will link the centre to the riverside districts "
-        "by 2029.",
+        "standfirst": "Two new lines will link the centre to the riverside districts by 2029.",
         "byline": "Miguel Sousa",
         "hours_ago": 100,
         "topics": ["Lisbon", "Transport", "Tomás Ferreira"],
@@ -198,8 +203,7 @@ STORIES: list[dict[str, Any]] = [
         ],
         "sample_comments": [
             ("charlie", "Same speeches every year. I'll believe it when the numbers move."),
-            ("alice", "The 2040 target would be a real change if it survives the "
-             "negotiations."),
+            ("alice", "The 2040 target would be a real change if it survives the negotiations."),
         ],
     },
     {
@@ -298,8 +302,7 @@ STORIES: list[dict[str, Any]] = [
             "of the region's largest cities, cutting the journey to under half an hour.",
             '"For too long, it has been easier to travel to London than across the '
             'north," Mr Whitlock said.',
-            "Critics said similar promises had been made before and cut when budgets "
-            "were tight.",
+            "Critics said similar promises had been made before and cut when budgets were tight.",
         ],
     },
     {
@@ -497,7 +500,7 @@ STORIES: list[dict[str, Any]] = [
             "warehouse as a student. He says that experience still shapes what the company "
             "builds.",
             '"The jobs we automate first are the ones nobody wants," Mr Watanabe said in '
-            "an interview. \"Lifting, reaching, walking twenty kilometres a night.\"",
+            'an interview. "Lifting, reaching, walking twenty kilometres a night."',
             "Unions in Japan have been cautious about the spread of warehouse robots, but "
             "some have signed agreements with Halden covering retraining.",
         ],
@@ -565,8 +568,7 @@ STORIES: list[dict[str, Any]] = [
             "affected by drought in east Africa, after a fourth failed rainy season.",
             "Officials said about eight million people in Kenya and neighbouring countries "
             "needed food aid, and that malnutrition among children was rising.",
-            "Scientists say droughts in the region have become more frequent as the "
-            "climate warms.",
+            "Scientists say droughts in the region have become more frequent as the climate warms.",
         ],
     },
     {

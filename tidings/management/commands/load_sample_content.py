@@ -38,7 +38,9 @@ class Command(BaseCommand):
             now = timezone.now()
             for index, data in enumerate(STORIES, start=1):
                 if self.stderr.isatty():
-                    self.stderr.write(f"\r[{index}/{len(STORIES)}] {data['slug'][:60]:<60}", ending="")
+                    self.stderr.write(
+                        f"\r[{index}/{len(STORIES)}] {data['slug'][:60]:<60}", ending=""
+                    )
                 published_at = now - dt.timedelta(hours=data["hours_ago"])
                 story = save_story(
                     data["slug"],
@@ -60,7 +62,7 @@ class Command(BaseCommand):
                     )
                     story.save(update_fields=["lead_image"])
                 for rank, name in enumerate(data["topics"]):
-                    role = StoryTopic.Role.PRIMARY if rank == 0 else StoryTopic.Role.ABOUT
+                    role: str = StoryTopic.Role.PRIMARY if rank == 0 else StoryTopic.Role.ABOUT
                     attach_topic(story, registry[name].id, role=role, salience=1.0 - rank / 10)
                 publish_story(story, at=published_at)
                 if not story.comments.exists():

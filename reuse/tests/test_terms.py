@@ -1,0 +1,24 @@
+from django.urls import reverse
+
+from tidings.test import BaseTestCase
+
+
+class ReuseTermsTests(BaseTestCase):
+    def test_terms_page_shows_licence_copyright_credit_and_attribution(self) -> None:
+        story = self.make_story(photo=True, reusable=True)
+        response = self.client.get(reverse("reuse:terms", args=[story.slug]))
+        self.assertContains(response, "All rights reserved")
+        self.assertContains(response, "Photo by Lena Brandt/Coast")
+        self.assertContains(response, f"http://testserver{story.get_absolute_url()}")
+        self.assertContains(response, "Yes, on request")
+
+    def test_story_not_offered_for_reuse_says_so(self) -> None:
+        story = self.make_story(reusable=False)
+        response = self.client.get(reverse("reuse:terms", args=[story.slug]))
+        self.assertContains(response, "not offered for reuse")
+
+    def test_unpublished_story_has_no_terms_page(self) -> None:
+        story = self.make_story(publish=False)
+        self.assertEqual(
+            self.client.get(reverse("reuse:terms", args=[story.slug])).status_code, 404
+        )

@@ -1,0 +1,57 @@
+import datetime as dt
+
+from django.utils import timezone
+
+from stories.actions import publish_due_stories, publish_story, unpublish_story
+from stories.models import Story
+from tidings.test import BaseTestCase
+from topics.models import StoryTopic
+
+
+class PublishingTests(BaseTestCase):
+    def test_publish_now(self) -> None:
+        story = self.make_story(publish=False)
+        self.assertFalse(Story.objects.published().exists())
+        publish_story(story)
+        story.refresh_from_db()
+        self.assertEqual(story.status, Story.Status.PUBLISHED)
+        self.assertEqual(list(Story.objects.published()), [story])
+        assert story.published_at is not None
+        self.assertEqual(story.copyright_year, story.published_at.year)
+
+    def test_republishing_keeps_the_original_time(self) -> None:
+        story = self.make_story()
+        first = story.published_at
+        publish_story(story)
+        story.refresh_from_db()
+        self.assertEqual(story.published_at, first)
+
+    def test_schedule_then_publish_when_due(self) -> None:
+        story = self.make_story(publish=False)
+        publish_story(story, at=timezone.now() + dt.timedelta(hours=1))
+        story.refresh_from_db()
+        self.assertEqual(story.status, Story.Status.SCHEDULED)
+        self.assertFalse(Story.objects.published().exists())
+        self.assertEqual(publish_due_stories(), 0)
+
+        Story.objects.filter(pk=story.pk).update(
+            published_at=timezone.now() - dt.timedelta(seconds=1)
+        )
+        self.assertEqual(publish_due_stories(), 1)
+        self.assertEqual(publish_due_stories(), 0, "a second run finds nothing left to do")
+        self.assertEqual(list(Story.objects.published()), [story])
+
+    def test_unpublish(self) -> None:
+        story = self.make_story()
+        unpublish_story(story)
+        self.assertFalse(Story.objects.published().exists())
+
+    def test_publishing_marks_the_primary_topic(self) -> None:
+        story = self.make_story()
+        kenya = story.story_topics.get(topic__slug="kenya").topic
+        story.primary_topic = kenya
+        story.save(update_fields=["primary_topic"])
+        publish_story(story)
+        roles = dict(story.story_topics.values_list("topic__slug", "role"))
+        self.assertEqual(roles["kenya"], StoryTopic.Role.PRIMARY)
+        self.assertEqual(roles["kestrel-energy"], StoryTopic.Role.ABOUT)

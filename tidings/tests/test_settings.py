@@ -1,0 +1,76 @@
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+from django.test import SimpleTestCase
+
+PROBE = "import django; django.setup(); from django.conf import settings as s; print({})"
+
+
+def load_settings(expr: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Import the settings in a fresh interpreter with exactly this environment."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE="tidings.settings")
+    return subprocess.run(
+        [sys.executable, "-c", PROBE.format(expr)],
+        env=clean,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+class SettingsTests(SimpleTestCase):
+    def test_defaults_serve_a_local_demo_on_sqlite_in_wal_mode(self) -> None:
+        db = "s.DATABASES['default']"
+        result = load_settings(f"s.DEBUG, {db}['ENGINE'], {db}['OPTIONS']['init_command']")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("True", result.stdout)
+        self.assertIn("sqlite3", result.stdout)
+        self.assertIn("journal_mode=WAL", result.stdout)
+
+    def test_postgresql_url_switches_engine(self) -> None:
+        result = load_settings(
+            "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME']",
+            DATABASE_URL="postgresql://news@db.internal:5432/tidings",
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("postgresql", result.stdout)
+        self.assertIn(" tidings", result.stdout)
+
+    def test_production_refuses_to_start_without_a_real_secret_key(self) -> None:
+        result = load_settings("s.DEBUG", DEBUG="false")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("SECRET_KEY must be set", result.stderr)
+        result = load_settings("s.DEBUG", DEBUG="false", SECRET_KEY="short")
+        self.assertIn("SECRET_KEY must be set", result.stderr)
+        result = load_settings("s.DEBUG", DEBUG="false", SECRET_KEY="x" * 50)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("False", result.stdout)
+
+    def test_bad_values_fail_loudly_naming_the_variable(self) -> None:
+        cases = {
+            "DEBUG": ("maybe", "DEBUG='maybe' is not valid"),
+            "TIME_ZONE": ("Mars/Olympus", "TIME_ZONE='Mars/Olympus' is not valid"),
+            "DATABASE_URL": ("mysql://root@localhost/x", "DATABASE_URL='mysql://root@localhost/x'"),
+            "STORIES_PER_PAGE": ("many", "STORIES_PER_PAGE='many' is not valid"),
+            "TASKS_BACKEND": ("carrier-pigeon", "expected one of database, immediate, dummy"),
+        }
+        for name, (value, message) in cases.items():
+            with self.subTest(name):
+                result = load_settings("s.DEBUG", **{name: value})
+                self.assertNotEqual(result.returncode, 0)
+                self.assertIn("ImproperlyConfigured", result.stderr)
+                self.assertIn(message, result.stderr)
+
+    def test_allowed_hosts_and_time_zone_from_env(self) -> None:
+        result = load_settings(
+            "s.ALLOWED_HOSTS, s.TIME_ZONE",
+            ALLOWED_HOSTS="news.example, www.news.example",
+            TIME_ZONE="Europe/Lisbon",
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("['news.example', 'www.news.example']", result.stdout)
+        self.assertIn("Europe/Lisbon", result.stdout)
