@@ -89,7 +89,8 @@ TEMPLATES = [
 
 def _database(url: str) -> dict[str, Any]:
     if url.startswith("sqlite:"):
-        config: dict[str, Any] = dict(dj_database_url.parse(url))
+        # Opening a SQLite connection (and its PRAGMAs) costs more than a page's queries.
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=600))
         # WAL lets the web server read while the task worker writes; IMMEDIATE avoids
         # "database is locked" when a read transaction later tries to write.
         config["OPTIONS"] = {

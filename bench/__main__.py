@@ -1,0 +1,32 @@
+"""Run the benchmarks: `make bench`, or `python -m bench NAME...` for some of them.
+
+Each benchmark prints its figure beside a baseline measured in the same run, so the ratio
+holds on a noisy machine even when the absolute numbers move.
+"""
+
+import argparse
+import importlib
+import sys
+
+BENCHMARKS = {
+    "story_page": "Story page requests/s and p99 latency, against the trivial /healthz view",
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"default: all of {', '.join(BENCHMARKS)}")
+    parser.add_argument("--quick", action="store_true", help="fewer requests, for a smoke run")
+    args = parser.parse_args()
+    unknown = set(args.names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    for name in args.names or BENCHMARKS:
+        print(f"== {name}: {BENCHMARKS[name]}", flush=True)
+        module = importlib.import_module(f"bench.{name}")
+        module.run(quick=args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
