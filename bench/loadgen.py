@@ -2,7 +2,7 @@
 
 import http.client
 import multiprocessing
-import statistics
+
 import time
 from dataclasses import dataclass
 
@@ -23,7 +23,7 @@ class LoadResult:
         if not self.latencies_ms:
             return float("nan")
         ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def summary(self) -> str:
         return (
@@ -78,6 +78,3 @@ def hammer(
 def median_result(results: list[LoadResult]) -> LoadResult:
     """The run with the median throughput, so one noisy round does not decide the figure."""
     return sorted(results, key=lambda r: r.rps)[len(results) // 2]
-
-
-__all__ = ["LoadResult", "hammer", "median_result", "statistics"]

@@ -31,6 +31,14 @@ def publish_story(story: Story, *, at: dt.datetime | None = None) -> Story:
     story.save(update_fields=["status", "published_at", "copyright_year", "updated_at"])
     if story.status == Story.Status.PUBLISHED:
         sync_primary_topic(story)
+    else:
+        # Imported here: stories.tasks imports this module.
+        from stories.tasks import publish_scheduled_story
+
+        story_id, run_after = story.id, story.published_at
+        transaction.on_commit(
+            lambda: publish_scheduled_story.using(run_after=run_after).enqueue(story_id)
+        )
     return story
 
 
@@ -41,20 +49,25 @@ def unpublish_story(story: Story) -> Story:
     return story
 
 
+def publish_if_due(story_id: int) -> bool:
+    """Publish one scheduled story if its time has come; False when there is nothing to do.
+
+    The conditional update is the claim, so two workers (or a task and the sweeper) cannot both
+    publish it, and a task left over from an earlier schedule finds the story not yet due.
+    """
+    with transaction.atomic():
+        claimed = Story.objects.filter(
+            id=story_id, status=Story.Status.SCHEDULED, published_at__lte=timezone.now()
+        ).update(status=Story.Status.PUBLISHED)
+        if claimed:
+            publish_story(Story.objects.get(id=story_id))
+    return bool(claimed)
+
+
 def publish_due_stories() -> int:
     """Publish every scheduled story whose time has come; safe to run from any number of workers."""
-    published = 0
     due = Story.objects.filter(status=Story.Status.SCHEDULED, published_at__lte=timezone.now())
-    for story_id in due.values_list("id", flat=True):
-        with transaction.atomic():
-            # The conditional update is the claim: a second worker finds nothing to do.
-            claimed = Story.objects.filter(id=story_id, status=Story.Status.SCHEDULED).update(
-                status=Story.Status.PUBLISHED
-            )
-            if claimed:
-                publish_story(Story.objects.get(id=story_id))
-                published += 1
-    return published
+    return sum(publish_if_due(story_id) for story_id in due.values_list("id", flat=True))
 
 
 @transaction.atomic

@@ -55,3 +55,35 @@ class PublishingTests(BaseTestCase):
         roles = dict(story.story_topics.values_list("topic__slug", "role"))
         self.assertEqual(roles["kenya"], StoryTopic.Role.PRIMARY)
         self.assertEqual(roles["kestrel-energy"], StoryTopic.Role.ABOUT)
+
+
+class ScheduledPublishingTaskTests(BaseTestCase):
+    def test_scheduling_enqueues_a_task_that_the_worker_runs_when_due(self) -> None:
+        from django.core.management import call_command
+        from django_tasks_db.models import DBTaskResult
+
+        story = self.make_story(publish=False)
+        at = timezone.now() + dt.timedelta(hours=2)
+        with self.captureOnCommitCallbacks(execute=True):
+            publish_story(story, at=at)
+        result = DBTaskResult.objects.get()
+        self.assertEqual(result.run_after, at)
+        self.assertIn("publish_scheduled_story", result.task_path)
+
+        # Time passes: the story and its task both fall due.
+        past = timezone.now() - dt.timedelta(seconds=1)
+        Story.objects.filter(pk=story.pk).update(published_at=past)
+        DBTaskResult.objects.update(run_after=past)
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+        story.refresh_from_db()
+        self.assertEqual(story.status, Story.Status.PUBLISHED)
+        self.assertEqual(list(Story.objects.published()), [story])
+
+    def test_a_task_for_a_postponed_story_does_nothing(self) -> None:
+        from stories.tasks import publish_scheduled_story
+
+        story = self.make_story(publish=False)
+        publish_story(story, at=timezone.now() + dt.timedelta(days=1))
+        self.assertFalse(publish_scheduled_story.call(story.id))
+        story.refresh_from_db()
+        self.assertEqual(story.status, Story.Status.SCHEDULED)
