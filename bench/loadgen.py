@@ -2,7 +2,6 @@
 
 import http.client
 import multiprocessing
-
 import time
 from dataclasses import dataclass
 
