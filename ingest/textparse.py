@@ -25,6 +25,8 @@ HARD_WRAP_MIN, HARD_WRAP_MAX = 50, 100
 
 @dataclass
 class Photo:
+    url: str | None = None
+    alt_text: str | None = None
     caption: str | None = None
     display_caption: str | None = None
     credit: str | None = None
@@ -40,6 +42,10 @@ class Boilerplate:
 
 @dataclass
 class ParsedStory:
+    url: str | None = None
+    canonical_url: str | None = None
+    site_name: str | None = None
+    published_at: str | None = None
     headline: str | None = None
     standfirst: str | None = None
     byline: str | None = None
@@ -71,8 +77,8 @@ def normalise(text: str) -> str:
 def parse_text(text: str) -> ParsedStory:
     story = ParsedStory()
     lines = [" ".join(line.split()) for line in normalise(text).split("\n")]
-    kept = _remove_chrome(lines, story)
-    paragraphs = _paragraphs(kept)
+    kept = remove_chrome(lines, story)
+    paragraphs = paragraphs_of(kept)
     paragraphs = _take_byline(paragraphs, story)
     _take_top_matter(paragraphs, story)
     if story.dateline is None and story.body:
@@ -82,7 +88,7 @@ def parse_text(text: str) -> ParsedStory:
     return story
 
 
-def _remove_chrome(lines: list[str], story: ParsedStory) -> list[str]:
+def remove_chrome(lines: list[str], story: ParsedStory) -> list[str]:
     """Lines with chrome replaced by blanks (so paragraph breaks survive), facts recorded."""
     kept: list[str] = []
     in_list: chrome.ChromeRule | None = None
@@ -102,14 +108,14 @@ def _remove_chrome(lines: list[str], story: ParsedStory) -> list[str]:
             kept.append(line)
             continue
         story.boilerplate.append(Boilerplate(line, found.rule.name))
-        _record_facts(found, story)
+        record_facts(found, story)
         if found.rule.starts_list:
             in_list = found.rule
         kept.append("")
     return kept
 
 
-def _record_facts(found: chrome.ChromeMatch, story: ParsedStory) -> None:
+def record_facts(found: chrome.ChromeMatch, story: ParsedStory) -> None:
     groups = found.groups
     if "alert_topic" in groups and story.alert_topic_hint is None:
         story.alert_topic_hint = groups["alert_topic"].strip(" .")
@@ -123,7 +129,7 @@ def _record_facts(found: chrome.ChromeMatch, story: ParsedStory) -> None:
         story.comments_enabled = enabled if story.comments_enabled is not False else False
 
 
-def _paragraphs(lines: list[str]) -> list[str]:
+def paragraphs_of(lines: list[str]) -> list[str]:
     """Blank lines separate paragraphs; a hard-wrapped paragraph's lines are joined."""
     blocks: list[list[str]] = [[]]
     for line in lines:
@@ -139,7 +145,8 @@ def _paragraphs(lines: list[str]) -> list[str]:
 
 def _is_hard_wrapped(blocks: list[list[str]]) -> bool:
     inner = [line for block in blocks for line in block[:-1]]
-    if len(inner) < 3:
+    # Without blank lines, copied text puts one paragraph on each line.
+    if len(blocks) < 2 or len(inner) < 3:
         return False
     wrapped = sum(HARD_WRAP_MIN <= len(line) <= HARD_WRAP_MAX for line in inner)
     return wrapped >= 0.6 * len(inner) and max(map(len, inner)) <= HARD_WRAP_MAX

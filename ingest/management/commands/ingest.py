@@ -1,0 +1,100 @@
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from ingest.actions import save_ingested_story
+from ingest.dedupe import DuplicateIndex
+from ingest.pipeline import FORMATS, LIMITS, IngestError, Parsed, parse_bytes
+from stories.models import Story
+from tidings.progress import Progress
+
+
+class Command(BaseCommand):
+    help = (
+        "Ingest stories from text files, HTML pages or feeds. With --dry-run --json, write "
+        "nothing and print one JSON object per input (JSON Lines); see docs/ingest.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
+        parser.add_argument("--format", choices=FORMATS, default="auto")
+        parser.add_argument("--publish", action="store_true", help="publish, not draft")
+        parser.add_argument("--dry-run", action="store_true", help="write nothing")
+        parser.add_argument("--json", action="store_true", help="print JSON Lines on stdout")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        inputs: list[str] = options["inputs"]
+        index = self._stored_stories_index()
+        progress = Progress(len(inputs), "ingest") if len(inputs) > 1 else None
+        failures = 0
+        for name in inputs:
+            record: dict[str, Any] = {"input": name}
+            try:
+                parsed = self._parse(name, options["format"])
+                record.update(self._describe(name, parsed, index))
+                if not options["dry_run"] and record["duplicate_of"] is None:
+                    story = save_ingested_story(parsed.story, publish=options["publish"])
+                    record["story"] = story.get_absolute_url()
+            except IngestError as exc:
+                failures += 1
+                record = {"input": name, "error": str(exc)}
+            if options["json"]:
+                self.stdout.write(json.dumps(record, ensure_ascii=False))
+            else:
+                self.stdout.write(self._summary(record))
+            if progress:
+                progress.step(name)
+        if failures and not options["json"]:
+            self.stderr.write(f"{failures} of {len(inputs)} inputs failed.")
+
+    def _parse(self, name: str, fmt: str) -> Parsed:
+        if name.startswith(("http://", "https://")):
+            raise IngestError("fetching URLs is not available yet: save the page and pass its path")
+        path = Path(name)
+        if not path.is_file():
+            raise IngestError(f"no such file: {name}")
+        limit = LIMITS.get(fmt, max(LIMITS.values()))
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)  # never read a huge file whole just to refuse it
+        if len(data) > limit:
+            size = path.stat().st_size
+            raise IngestError(
+                f"input is {size / 2**20:.1f} MiB, over the {limit // 2**20} MiB limit for "
+                f"{fmt if fmt != 'auto' else 'any'} inputs"
+            )
+        return parse_bytes(data, fmt=fmt)
+
+    def _stored_stories_index(self) -> DuplicateIndex:
+        index = DuplicateIndex()
+        for slug, headline, body in Story.objects.values_list("slug", "headline", "body"):
+            index.add(f"story:{slug}", f"{headline}\n{body}")
+        return index
+
+    def _describe(self, name: str, parsed: Parsed, index: DuplicateIndex) -> dict[str, Any]:
+        story = parsed.story
+        text = f"{story.headline or ''}\n" + "\n".join(story.body)
+        urls = (story.canonical_url,)
+        match = index.find(text, urls=urls)
+        index.add(name, text, urls=urls)
+        data = story.to_dict()
+        data.pop("url", None)
+        return {
+            "format": parsed.format,
+            "encoding": parsed.encoding,
+            **data,
+            "duplicate_of": match.key if match else None,
+            "similarity": match.similarity if match else None,
+        }
+
+    def _summary(self, record: dict[str, Any]) -> str:
+        if "error" in record:
+            return f"✗ {record['input']}: {record['error']}"
+        if record.get("duplicate_of"):
+            return (
+                f"= {record['input']}: duplicate of {record['duplicate_of']} "
+                f"(similarity {record['similarity']})"
+            )
+        where = record.get("story", "(dry run)")
+        return f"✓ {record['input']}: {record.get('headline') or '(no headline)'} → {where}"
