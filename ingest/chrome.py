@@ -5,7 +5,8 @@ alert button names, the copyright holder and year, whether comments were open. A
 rule matches stays in the body; rules are deliberately narrow so that a sentence of reporting
 that happens to mention "cookies" or "newsletter" is never removed.
 
-To add a rule, append a `ChromeRule` to `RULES`; `tests/test_chrome.py` shows the shape.
+To add a rule, add a `_rule(...)` line to `RULES` below (or call `add_rule` at run time);
+`ingest/tests/test_textparse.py` shows the cases each rule must and must not match.
 """
 
 import re
@@ -151,10 +152,30 @@ class ChromeMatch:
     groups: dict[str, str]
 
 
+def _any_rule(rules: list[ChromeRule]) -> re.Pattern[str]:
+    """One pattern that matches where any rule might: most lines are body text, and one
+    failed match in C is far cheaper than a Python loop over every rule."""
+    unnamed = (re.sub(r"\(\?P<\w+>", "(?:", rule.pattern.pattern) for rule in rules)
+    return re.compile("|".join(f"(?:{pattern})" for pattern in unnamed), re.IGNORECASE)
+
+
+_ANY_RULE = _any_rule(RULES)
+_LONGEST = max(rule.max_length for rule in RULES)
+
+
+def add_rule(rule: ChromeRule) -> None:
+    """Add a rule at run time (a site-specific line, say); RULES in this module is the default."""
+    global _ANY_RULE, _LONGEST
+    RULES.append(rule)
+    _ANY_RULE, _LONGEST = _any_rule(RULES), max(_LONGEST, rule.max_length)
+
+
 def match_line(line: str, rules: list[ChromeRule] | None = None) -> ChromeMatch | None:
     """The first rule whose pattern matches this whole line, if any."""
     text = " ".join(line.split())
     if not text:
+        return None
+    if rules is None and (len(text) > _LONGEST or not _ANY_RULE.match(text)):
         return None
     for rule in rules if rules is not None else RULES:
         if len(text) > rule.max_length:

@@ -32,7 +32,9 @@ ARTICLE_TYPES = {
     "OpinionNewsArticle", "BackgroundNewsArticle", "LiveBlogPosting", "Report",
 }  # fmt: skip
 CHROME_TAGS = {"p", "div", "span", "a", "button", "li", "h2", "h3", "h4", "h5", "h6", "small",
-               "footer", "aside", "section", "label", "summary", "strong", "em"}  # fmt: skip
+               "label", "summary", "strong", "em", "time"}  # fmt: skip
+# Containers hold chrome only as their own text: a div of paragraphs is read paragraph by paragraph.
+CONTAINER_TAGS = {"div", "section", "aside", "footer", "header", "nav", "ul", "ol", "form"}
 CHROME_TEXT_MAX = 300
 CREDIT_CLASS = re.compile(r"credit|copyright|byline|author|source", re.IGNORECASE)
 TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+")
@@ -56,7 +58,6 @@ def extract_html(html: str, url: str | None = None) -> ParsedStory:
         include_comments=False,
         include_tables=False,
         with_metadata=False,
-        favor_precision=True,
     )
     text = getattr(document, "text", None) or ""
     _fill_body(text, story)
@@ -74,15 +75,28 @@ def _fill_body(text: str, story: ParsedStory) -> None:
     paragraphs = paragraphs_of(remove_chrome(lines, facts))
     # Captions and credits that trafilatura kept are not body text.
     leaked = {story.image.caption, story.image.display_caption, story.image.credit}
-    story.body = [p for p in paragraphs if p not in leaked and find_credit(p) != (p, None)]
+    story.body = [p for p in paragraphs if p not in leaked and not _only_credit(p)]
     known = {(b.line, b.rule) for b in story.boilerplate}
     story.boilerplate += [b for b in facts.boilerplate if (b.line, b.rule) not in known]
+
+
+def _only_credit(paragraph: str) -> bool:
+    """ "Photograph: NAME/AGENCY" standing alone, where a page put the credit in its own block."""
+    if len(paragraph) > 160:
+        return False
+    found = find_credit(paragraph)
+    return found is not None and not found[0].strip(" .")
 
 
 def _iter_blocks(tree: HtmlElement) -> Iterator[tuple[HtmlElement, str]]:
     """Short texts of elements that could hold one chrome line each."""
     for element in tree.iter():
         if not isinstance(element.tag, str) or element.tag not in CHROME_TAGS:
+            continue
+        if element.tag == "div" and any(
+            isinstance(child.tag, str) and child.tag in CHROME_TAGS | CONTAINER_TAGS
+            for child in element
+        ):
             continue
         text = " ".join(element.text_content().split())
         if text and len(text) <= CHROME_TEXT_MAX:

@@ -68,10 +68,15 @@ class ParsedStory:
         return data
 
 
+# Control and format characters copied text carries: NULs, BOMs, zero-width spaces, bidi marks.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\ufeff]"
+)
+
+
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return _INVISIBLE.sub("", text.replace("\u00a0", " "))
 
 
 def parse_text(text: str) -> ParsedStory:

@@ -161,3 +161,20 @@ class BadTextTests(SimpleTestCase):
         story = parse_text("Headline\x00 here\n\ufeffBody\u200b text.\x07\nMore.\nEnd.")
         self.assertEqual(story.headline, "Headline here")
         self.assertEqual(story.body[0], "Body text.")
+
+
+class AddRuleTests(SimpleTestCase):
+    def test_a_site_specific_rule_can_be_added(self) -> None:
+        from ingest import chrome
+
+        line = "Tap the star to save this story to your reading list"
+        self.assertIsNone(match_line(line))
+        rule = chrome._rule("save_prompt", r"^tap the star to save this story.*$")
+        chrome.add_rule(rule)
+        try:
+            found = match_line(line)
+            assert found is not None
+            self.assertEqual(found.rule.name, "save_prompt")
+        finally:
+            chrome.RULES.remove(rule)
+            chrome._ANY_RULE = chrome._any_rule(chrome.RULES)
