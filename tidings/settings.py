@@ -179,6 +179,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 STORIES_PER_PAGE = env_int("STORIES_PER_PAGE", 20)
+# Hosts or CIDR ranges that ingest may fetch from although they are private (intranet installs).
+INGEST_FETCH_ALLOW = env_list("INGEST_FETCH_ALLOW", [])
 
 LOGGING = {
     "version": 1,
@@ -187,5 +189,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Django's own console handler would print every record a second time through the root.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "httpx": {"level": "WARNING"},  # one INFO line per request drowns the ingest progress
+    },
 }

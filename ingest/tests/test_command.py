@@ -110,3 +110,16 @@ class IngestCommandTests(BaseTestCase):
             save_ingested_story(parsed)
         after = (Story.objects.count(), Image.objects.count(), Publisher.objects.count())
         self.assertEqual(before, after)
+
+    def test_urls_are_fetched_safely(self) -> None:
+        from ingest.tests.test_fetch import loopback_server
+
+        with loopback_server() as port, self.settings(INGEST_FETCH_ALLOW=["127.0.0.1/32"]):
+            lines = self.run_ingest(
+                f"http://127.0.0.1:{port}/page", f"http://127.0.0.1:{port}/missing",
+                "http://10.20.30.40/story", "file:///etc/passwd", "--dry-run", "--json",
+            )  # fmt: skip
+        self.assertEqual(lines[0]["body"], ["A story."])
+        self.assertIn("HTTP 404", lines[1]["error"])
+        self.assertIn("10.20.30.40, a private address", lines[2]["error"])
+        self.assertIn("only http and https", lines[3]["error"])

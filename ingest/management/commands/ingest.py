@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from ingest.actions import save_ingested_story
 from ingest.dedupe import DuplicateIndex
+from ingest.fetch import FetchError, fetch
 from ingest.pipeline import FORMATS, LIMITS, IngestError, Parsed, parse_bytes
 from stories.models import Story
 from tidings.progress import Progress
@@ -50,8 +51,12 @@ class Command(BaseCommand):
             self.stderr.write(f"{failures} of {len(inputs)} inputs failed.")
 
     def _parse(self, name: str, fmt: str) -> Parsed:
-        if name.startswith(("http://", "https://")):
-            raise IngestError("fetching URLs is not available yet: save the page and pass its path")
+        if "://" in name:
+            try:
+                page = fetch(name, kind="feed" if fmt == "feed" else "html")
+            except FetchError as exc:
+                raise IngestError(f"not fetched: {exc}") from None
+            return parse_bytes(page.content, fmt=fmt, url=page.url, declared_encoding=page.encoding)
         path = Path(name)
         if not path.is_file():
             raise IngestError(f"no such file: {name}")

@@ -1,0 +1,156 @@
+"""SSRF-safe fetching against a loopback server, with a resolver the tests control."""
+
+import gzip
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from django.test import SimpleTestCase
+
+from ingest.fetch import Fetched, FetchError, Resolver, address_problem, fetch
+
+PAGE = b"<html><body><h1>Hello</h1><p>A story.</p></body></html>"
+BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))  # 64 MiB of zeros in ~64 KiB
+
+
+class Handler(BaseHTTPRequestHandler):
+    seen_hosts: list[str] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        Handler.seen_hosts.append(self.headers.get("Host", ""))
+        routes = {
+            "/page": (200, {"Content-Type": "text/html; charset=utf-8", "ETag": '"v1"'}, PAGE),
+            "/to-page": (302, {"Location": "/page"}, b""),
+            "/to-metadata": (302, {"Location": "http://metadata.example/latest/"}, b""),
+            "/loop": (302, {"Location": "/loop"}, b""),
+            "/big": (200, {"Content-Type": "text/html"}, b"<p>" + b"x" * (3 * 1024 * 1024)),
+            "/bomb": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, BOMB),
+            "/missing": (404, {}, b"not here"),
+        }
+        status, headers, body = routes.get(self.path, (404, {}, b""))
+        if self.path == "/page" and self.headers.get("If-None-Match") == '"v1"':
+            status, body = 304, b""
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextmanager
+def loopback_server() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def resolver_for(table: dict[str, str], calls: list[str] | None = None) -> Resolver:
+    def resolve(host: str, port: int) -> list[str]:
+        if calls is not None:
+            calls.append(host)
+        if host not in table:
+            raise FetchError("dns", f"cannot resolve {host}")
+        return [table[host]]
+
+    return resolve
+
+
+HOSTS = {"news.example": "127.0.0.1", "metadata.example": "169.254.169.254",
+         "intranet.example": "10.1.2.3", "cgnat.example": "100.64.1.1",
+         "mapped.example": "::ffff:127.0.0.1"}  # fmt: skip
+LOOPBACK_ALLOWED = ["127.0.0.1/32"]
+
+
+class FetchTests(SimpleTestCase):
+    def get(self, path: str, port: int, **options: Any) -> Fetched:
+        options.setdefault("allow", LOOPBACK_ALLOWED)
+        return fetch(f"http://news.example:{port}{path}", resolver=resolver_for(HOSTS), **options)
+
+    def test_fetches_through_the_resolved_address_with_the_original_host(self) -> None:
+        calls: list[str] = []
+        with loopback_server() as port:
+            Handler.seen_hosts.clear()
+            page = fetch(f"http://news.example:{port}/page",
+                         resolver=resolver_for(HOSTS, calls), allow=LOOPBACK_ALLOWED)  # fmt: skip
+        self.assertEqual(page.content, PAGE)
+        self.assertEqual(
+            (page.content_type, page.encoding, page.etag), ("text/html", "utf-8", '"v1"')
+        )
+        self.assertEqual(calls, ["news.example"], "resolved once: no second answer is asked for")
+        self.assertEqual(Handler.seen_hosts, [f"news.example:{port}"])
+
+    def test_conditional_get(self) -> None:
+        with loopback_server() as port:
+            page = self.get("/page", port, headers={"If-None-Match": '"v1"'})
+        self.assertEqual((page.status, page.content), (304, b""))
+
+    def test_redirects_are_followed_and_checked(self) -> None:
+        with loopback_server() as port:
+            self.assertTrue(self.get("/to-page", port).url.endswith("/page"))
+            with self.assertRaisesMessage(FetchError, "169.254.169.254, a link-local"):
+                self.get("/to-metadata", port)
+            with self.assertRaisesMessage(FetchError, "more than 3 redirects"):
+                self.get("/loop", port)
+
+    def test_size_caps_on_decoded_bytes(self) -> None:
+        with loopback_server() as port:
+            with self.assertRaisesMessage(FetchError, "exceeds the 2 MiB limit"):
+                self.get("/big", port)
+            self.assertEqual(len(self.get("/big", port, kind="feed").content), 3 * 1024 * 1024 + 3)
+            with self.assertRaisesMessage(FetchError, "[size]"):
+                self.get("/bomb", port)
+
+    def test_http_errors(self) -> None:
+        with loopback_server() as port, self.assertRaisesMessage(FetchError, "HTTP 404"):
+            self.get("/missing", port)
+
+    def test_private_addresses_are_refused_before_connecting(self) -> None:
+        cases = {
+            "http://news.example/": "127.0.0.1, a loopback",
+            "http://metadata.example/latest/meta-data/": "link-local",
+            "http://intranet.example/": "10.1.2.3, a private",
+            "http://cgnat.example/": "carrier-grade NAT",
+            "http://mapped.example/": "loopback",
+            "http://unknown.example/": "cannot resolve",
+        }
+        for url, message in cases.items():
+            with self.subTest(url), self.assertRaisesMessage(FetchError, message):
+                fetch(url, resolver=resolver_for(HOSTS), allow=[])
+
+    def test_bad_urls(self) -> None:
+        for url, message in {
+            "file:///etc/passwd": "only http and https",
+            "ftp://news.example/x": "only http and https",
+            "http://user:secret@news.example/": "credentials",
+            "http:///nohost": "no host",
+        }.items():
+            with self.subTest(url), self.assertRaisesMessage(FetchError, message):
+                fetch(url, resolver=resolver_for(HOSTS), allow=LOOPBACK_ALLOWED)
+
+    def test_the_allow_list_admits_chosen_private_hosts(self) -> None:
+        with loopback_server() as port:
+            page = fetch(f"http://news.example:{port}/page", resolver=resolver_for(HOSTS),
+                         allow=["news.example"])  # fmt: skip
+        self.assertEqual(page.status, 200)
+
+    def test_address_classes(self) -> None:
+        self.assertIsNone(address_problem("93.184.216.34"))
+        self.assertIsNone(address_problem("2606:4700::1111"))
+        for address in ("127.0.0.1", "::1", "10.0.0.1", "172.16.0.1", "192.168.1.1",
+                        "169.254.169.254", "100.64.0.1", "0.0.0.0",  # noqa: S104
+                        "224.0.0.1", "fd00:ec2::254",
+                        "::ffff:10.0.0.1", "fe80::1"):  # fmt: skip
+            with self.subTest(address):
+                self.assertIsNotNone(address_problem(address))
