@@ -1,18 +1,25 @@
 """The ingest recipe: read → decode → parse → dedupe → save. Each step is a named function."""
 
+import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.decode import NotTextError, decode_bytes
 from ingest.extract import ExtractionError, extract_html
+from ingest.feeds import Feed, FeedEntry, FeedError, parse_feed, plain_text
 from ingest.textparse import ParsedStory, parse_text
 
 MiB = 1024 * 1024
 LIMITS = {"text": 5 * MiB, "html": 2 * MiB, "feed": 5 * MiB}
 FORMATS = ("auto", "text", "html", "feed")
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype html|html|head|body)\b", re.I | re.S)
+# Prolog, comments, processing instructions and a DOCTYPE (with an internal subset: that is
+# where hostile entities live, and they must reach the feed reader's checks) may come first.
 _FEED_START = re.compile(
-    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.I | re.S
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>\s*|<\?[^>]*>\s*)*"
+    rb"<(?:rss|feed|rdf:RDF)\b",
+    re.I | re.S,
 )
 _HTML_TAGS = re.compile(rb"<(?:p|div|article|h1|br)\b", re.I)
 
@@ -56,7 +63,7 @@ def parse_bytes(data: bytes, *, fmt: str = "auto", url: str | None = None,
     except NotTextError as exc:
         raise IngestError(str(exc)) from None
     if actual == "feed":
-        raise IngestError("feeds are ingested with the feed reader, one story per entry")
+        raise IngestError("this is a feed: read it with parse_feed_bytes, one story per entry")
     if actual == "html":
         try:
             story = extract_html(text, url=url)
@@ -67,3 +74,42 @@ def parse_bytes(data: bytes, *, fmt: str = "auto", url: str | None = None,
     if not story.body:
         raise IngestError(f"no story text found in this {actual} input")
     return Parsed(story, actual, encoding)
+
+
+def parse_feed_bytes(data: bytes, fetch_page: Callable[[str], bytes] | None = None) -> list[Parsed]:
+    """One Parsed per entry: its own full content, else its linked page, else its summary."""
+    check_size(len(data), "feed")
+    try:
+        feed = parse_feed(data)
+    except FeedError as exc:
+        raise IngestError(str(exc)) from None
+    return [parse_entry(entry, feed, fetch_page) for entry in feed.entries]
+
+
+def parse_entry(
+    entry: FeedEntry, feed: Feed, fetch_page: Callable[[str], bytes] | None = None
+) -> Parsed:
+    story: ParsedStory | None = None
+    fmt, warning = "feed", None
+    if entry.has_full_content:
+        title = html.escape(entry.title or "")
+        page = f"<html><body><article><h1>{title}</h1>{entry.content}</article></body></html>"
+        story = extract_html(page, url=entry.link)
+    elif entry.link and fetch_page is not None:
+        try:
+            story = parse_bytes(fetch_page(entry.link), fmt="html", url=entry.link).story
+            fmt = "feed+page"
+        except IngestError as exc:
+            warning = f"linked page not used: {exc}"
+    if story is None:
+        story = parse_text(plain_text(entry.summary or entry.content or ""))
+        story.headline = None  # a summary's first line is not a headline; the entry title is
+    story.headline = entry.title or story.headline
+    story.url = story.canonical_url = entry.link or story.canonical_url
+    story.published_at = entry.published or story.published_at
+    story.byline = story.byline or entry.author
+    story.site_name = story.site_name or feed.title
+    story.guid = entry.guid
+    if warning:
+        story.warnings.append(warning)
+    return Parsed(story, fmt, "utf-8")

@@ -58,6 +58,8 @@ class ParsedStory:
     alert_topic_hint: str | None = None
     topic_hints: list[str] = field(default_factory=list)
     boilerplate: list[Boilerplate] = field(default_factory=list)
+    guid: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)

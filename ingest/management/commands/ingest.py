@@ -7,15 +7,24 @@ from django.core.management.base import BaseCommand, CommandParser
 from ingest.actions import save_ingested_story
 from ingest.dedupe import DuplicateIndex
 from ingest.fetch import FetchError, fetch
-from ingest.pipeline import FORMATS, LIMITS, IngestError, Parsed, parse_bytes
+from ingest.pipeline import (
+    FORMATS,
+    LIMITS,
+    IngestError,
+    Parsed,
+    check_size,
+    parse_bytes,
+    parse_feed_bytes,
+    sniff_format,
+)
 from stories.models import Story
 from tidings.progress import Progress
 
 
 class Command(BaseCommand):
     help = (
-        "Ingest stories from text files, HTML pages or feeds. With --dry-run --json, write "
-        "nothing and print one JSON object per input (JSON Lines); see docs/ingest.md."
+        "Ingest stories from text files, HTML pages, feeds or their URLs. With --dry-run --json, "
+        "write nothing and print one JSON object per story (JSON Lines); see docs/ingest.md."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,32 +40,51 @@ class Command(BaseCommand):
         progress = Progress(len(inputs), "ingest") if len(inputs) > 1 else None
         failures = 0
         for name in inputs:
-            record: dict[str, Any] = {"input": name}
             try:
-                parsed = self._parse(name, options["format"])
-                record.update(self._describe(name, parsed, index))
-                if not options["dry_run"] and record["duplicate_of"] is None:
-                    story = save_ingested_story(parsed.story, publish=options["publish"])
-                    record["story"] = story.get_absolute_url()
+                records = [
+                    self._ingest(name, parsed, index, options)
+                    for parsed in self._parse(name, options["format"])
+                ]
             except IngestError as exc:
                 failures += 1
-                record = {"input": name, "error": str(exc)}
-            if options["json"]:
-                self.stdout.write(json.dumps(record, ensure_ascii=False))
-            else:
-                self.stdout.write(self._summary(record))
+                records = [{"input": name, "error": str(exc)}]
+            for record in records:
+                if options["json"]:
+                    self.stdout.write(json.dumps(record, ensure_ascii=False))
+                else:
+                    self.stdout.write(self._summary(record))
             if progress:
                 progress.step(name)
         if failures and not options["json"]:
             self.stderr.write(f"{failures} of {len(inputs)} inputs failed.")
 
-    def _parse(self, name: str, fmt: str) -> Parsed:
+    def _ingest(
+        self, name: str, parsed: Parsed, index: DuplicateIndex, options: dict[str, Any]
+    ) -> dict[str, Any]:
+        record: dict[str, Any] = {"input": name, **self._describe(name, parsed, index)}
+        if not options["dry_run"] and record["duplicate_of"] is None:
+            story = save_ingested_story(parsed.story, publish=options["publish"])
+            record["story"] = story.get_absolute_url()
+        return record
+
+    def _parse(self, name: str, fmt: str) -> list[Parsed]:
+        """One Parsed for a text or HTML input; one per entry for a feed."""
+        url = encoding = None
         if "://" in name:
             try:
-                page = fetch(name, kind="feed" if fmt == "feed" else "html")
+                page = fetch(name, kind="html" if fmt in ("text", "html") else "feed")
             except FetchError as exc:
                 raise IngestError(f"not fetched: {exc}") from None
-            return parse_bytes(page.content, fmt=fmt, url=page.url, declared_encoding=page.encoding)
+            data, url, encoding = page.content, page.url, page.encoding
+        else:
+            data = self._read_file(name, fmt)
+        if fmt == "feed" or (fmt == "auto" and sniff_format(data) == "feed"):
+            return parse_feed_bytes(data, fetch_page=_fetch_page)
+        if url is not None:
+            check_size(len(data), "html" if fmt == "auto" else fmt)
+        return [parse_bytes(data, fmt=fmt, url=url, declared_encoding=encoding)]
+
+    def _read_file(self, name: str, fmt: str) -> bytes:
         path = Path(name)
         if not path.is_file():
             raise IngestError(f"no such file: {name}")
@@ -69,7 +97,7 @@ class Command(BaseCommand):
                 f"input is {size / 2**20:.1f} MiB, over the {limit // 2**20} MiB limit for "
                 f"{fmt if fmt != 'auto' else 'any'} inputs"
             )
-        return parse_bytes(data, fmt=fmt)
+        return data
 
     def _stored_stories_index(self) -> DuplicateIndex:
         index = DuplicateIndex()
@@ -81,11 +109,13 @@ class Command(BaseCommand):
         story = parsed.story
         text = f"{story.headline or ''}\n" + "\n".join(story.body)
         urls = (story.canonical_url,)
+        label = f"{name}#{story.guid}" if story.guid else name
         match = index.find(text, urls=urls)
-        index.add(name, text, urls=urls)
+        index.add(label, text, urls=urls)
         data = story.to_dict()
         data.pop("url", None)
         return {
+            **({"entry": story.guid} if story.guid else {}),
             "format": parsed.format,
             "encoding": parsed.encoding,
             **data,
@@ -103,3 +133,10 @@ class Command(BaseCommand):
             )
         where = record.get("story", "(dry run)")
         return f"✓ {record['input']}: {record.get('headline') or '(no headline)'} → {where}"
+
+
+def _fetch_page(url: str) -> bytes:
+    try:
+        return fetch(url, kind="html").content
+    except FetchError as exc:
+        raise IngestError(f"not fetched: {exc}") from None
