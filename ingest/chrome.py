@@ -32,8 +32,9 @@ class ChromeRule:
     starts_list: bool = False
 
 
-def _rule(name: str, pattern: str, max_length: int = 200, **facts: object) -> ChromeRule:
-    starts_list = bool(facts.pop("starts_list", False))
+def _rule(
+    name: str, pattern: str, max_length: int = 200, *, starts_list: bool = False, **facts: object
+) -> ChromeRule:
     return ChromeRule(
         name, re.compile(pattern, re.IGNORECASE), max_length, dict(facts), starts_list
     )

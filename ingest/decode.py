@@ -53,28 +53,21 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
             continue
     best = from_bytes(data[:200_000]).best()
     fallback = best.encoding if best is not None else "cp1252"
-    if _mostly_utf8(data):
-        return _decode_mixed(data, fallback), f"utf-8+{fallback}"
+    mixed = _decode_mostly_utf8(data, fallback)
+    if mixed is not None:
+        return mixed, f"utf-8+{fallback}"
     return data.decode(fallback, errors="replace"), fallback
 
 
-def _mostly_utf8(data: bytes) -> bool:
-    lines = data.splitlines()
-    good = 0
+def _decode_mostly_utf8(data: bytes, fallback: str) -> str | None:
+    """Line by line, UTF-8 where it decodes and `fallback` elsewhere, if at least half the lines
+    are UTF-8 (a file pasted together from two sources); else None."""
+    lines = data.splitlines(keepends=True)
+    out, utf8 = [], 0
     for line in lines:
         try:
-            line.decode("utf-8")
-            good += 1
-        except UnicodeDecodeError:
-            pass
-    return bool(lines) and good / len(lines) >= 0.5
-
-
-def _decode_mixed(data: bytes, fallback: str) -> str:
-    out = []
-    for line in data.splitlines(keepends=True):
-        try:
             out.append(line.decode("utf-8"))
+            utf8 += 1
         except UnicodeDecodeError:
             out.append(line.decode(fallback, errors="replace"))
-    return "".join(out)
+    return "".join(out) if lines and utf8 / len(lines) >= 0.5 else None

@@ -17,10 +17,11 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from ingest import chrome
-from ingest.credits import BODY_DATELINE, Credit, find_credit, split_credit, split_dateline
+from ingest.credits import Credit, find_credit, split_credit, split_dateline
 from ingest.textparse import (
     Boilerplate,
     ParsedStory,
+    fill_body_dateline,
     normalise,
     paragraphs_of,
     record_facts,
@@ -35,6 +36,7 @@ CHROME_TAGS = {"p", "div", "span", "a", "button", "li", "h2", "h3", "h4", "h5", 
                "label", "summary", "strong", "em", "time"}  # fmt: skip
 # Containers hold chrome only as their own text: a div of paragraphs is read paragraph by paragraph.
 CONTAINER_TAGS = {"div", "section", "aside", "footer", "header", "nav", "ul", "ol", "form"}
+_BLOCK_CHILDREN = CHROME_TAGS | CONTAINER_TAGS
 CHROME_TEXT_MAX = 300
 CREDIT_CLASS = re.compile(r"credit|copyright|byline|author|source", re.IGNORECASE)
 TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+")
@@ -62,10 +64,7 @@ def extract_html(html: str, url: str | None = None) -> ParsedStory:
     text = getattr(document, "text", None) or ""
     _fill_body(text, story)
     _apply_metadata(meta, story, document)
-    if story.dateline is None and story.body:
-        found = BODY_DATELINE.match(story.body[0])
-        if found:
-            story.dateline = found.group("dateline").strip()
+    fill_body_dateline(story)
     return story
 
 
@@ -94,8 +93,7 @@ def _iter_blocks(tree: HtmlElement) -> Iterator[tuple[HtmlElement, str]]:
         if not isinstance(element.tag, str) or element.tag not in CHROME_TAGS:
             continue
         if element.tag == "div" and any(
-            isinstance(child.tag, str) and child.tag in CHROME_TAGS | CONTAINER_TAGS
-            for child in element
+            isinstance(child.tag, str) and child.tag in _BLOCK_CHILDREN for child in element
         ):
             continue
         text = " ".join(element.text_content().split())
@@ -156,7 +154,6 @@ def _figures(tree: HtmlElement) -> Iterator[tuple[HtmlElement, HtmlElement]]:
 
 def _read_figure(tree: HtmlElement, story: ParsedStory) -> None:
     for image, caption in _figures(tree):
-        images = [image]
         credit_text = None
         for element in caption.iter():
             if isinstance(element.tag, str) and CREDIT_CLASS.search(element.get("class", "")):
@@ -167,25 +164,20 @@ def _read_figure(tree: HtmlElement, story: ParsedStory) -> None:
         credit: Credit | None = None
         if credit_text:
             display = full.replace(credit_text, "").strip()
-            credit = split_credit(
-                re.sub(
-                    r"^(?:photo(?:graph)?|credit|image)\s*:?\s*(?:by\s+)?",
-                    "",
-                    credit_text,
-                    flags=re.IGNORECASE,
-                ).lstrip("© ")
-            )
+            # "Photograph: NAME/AGENCY" and "© NAME" read as in captions; a bare credit as it is.
+            labelled = find_credit(credit_text)
+            credit = labelled[1] if labelled else split_credit(credit_text)
         else:
             found = find_credit(full)
             credit = found[1] if found else None
             display = found[0] if found else full
-        long_caption = images[0].get("title") or images[0].get("data-caption")
+        long_caption = image.get("title") or image.get("data-caption")
         story.dateline, _ = split_dateline(long_caption or display)
         story.image.caption = long_caption or full
         story.image.display_caption = display or None
-        src = images[0].get("src") or images[0].get("data-src")
+        src = image.get("src") or image.get("data-src")
         story.image.url = urljoin(story.url or "", src) if src else None
-        story.image.alt_text = images[0].get("alt")
+        story.image.alt_text = image.get("alt")
         if credit is not None:
             story.image.credit = credit.credit
             story.image.photographer = credit.photographer

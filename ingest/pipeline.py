@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from ingest.decode import NotTextError, decode_bytes
 from ingest.extract import ExtractionError, extract_html
 from ingest.feeds import Feed, FeedEntry, FeedError, parse_feed, plain_text
+from ingest.fetch import LIMITS as FETCH_LIMITS
+from ingest.fetch import MiB
 from ingest.textparse import ParsedStory, parse_text
 
-MiB = 1024 * 1024
-LIMITS = {"text": 5 * MiB, "html": 2 * MiB, "feed": 5 * MiB}
+LIMITS = {"text": 5 * MiB, **FETCH_LIMITS}
 FORMATS = ("auto", "text", "html", "feed")
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype html|html|head|body)\b", re.I | re.S)
 # Prolog, comments, processing instructions and a DOCTYPE (with an internal subset: that is
@@ -45,10 +46,12 @@ def sniff_format(data: bytes) -> str:
 
 
 def check_size(size: int, fmt: str) -> None:
+    """`fmt` "auto" means not yet sniffed: only the largest limit applies so far."""
     limit = LIMITS.get(fmt, max(LIMITS.values()))
     if size > limit:
+        kind = fmt if fmt in LIMITS else "any"
         raise IngestError(
-            f"input is {size / MiB:.1f} MiB, over the {limit // MiB} MiB limit for {fmt} inputs"
+            f"input is {size / MiB:.1f} MiB, over the {limit // MiB} MiB limit for {kind} inputs"
         )
 
 

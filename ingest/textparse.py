@@ -88,11 +88,16 @@ def parse_text(text: str) -> ParsedStory:
     paragraphs = paragraphs_of(kept)
     paragraphs = _take_byline(paragraphs, story)
     _take_top_matter(paragraphs, story)
+    fill_body_dateline(story)
+    return story
+
+
+def fill_body_dateline(story: ParsedStory) -> None:
+    """Without a caption dateline, a "CITY, Country -" lead on the first paragraph is one."""
     if story.dateline is None and story.body:
         found = BODY_DATELINE.match(story.body[0])
         if found:
             story.dateline = found.group("dateline").strip()
-    return story
 
 
 def remove_chrome(lines: list[str], story: ParsedStory) -> list[str]:
@@ -173,24 +178,21 @@ def _take_byline(paragraphs: list[str], story: ParsedStory) -> list[str]:
 
 def _take_top_matter(paragraphs: list[str], story: ParsedStory) -> None:
     """Find the caption near the top; what stands above it is headline and standfirst."""
-    caption_at = next(
-        (
-            i
-            for i, p in enumerate(paragraphs[:CAPTION_SEARCH_DEPTH])
-            if find_credit(p) is not None and len(paragraphs) > i + 1
-        ),
-        None,
-    )
+    caption_at, found = None, None
+    for i, paragraph in enumerate(paragraphs[: min(CAPTION_SEARCH_DEPTH, len(paragraphs) - 1)]):
+        found = find_credit(paragraph)
+        if found is not None:
+            caption_at = i
+            break
     above = paragraphs[:caption_at] if caption_at is not None else []
     below = paragraphs[caption_at + 1 :] if caption_at is not None else paragraphs
-    if caption_at is not None:
-        caption_text, credit = find_credit(paragraphs[caption_at]) or ("", None)
-        story.dateline, caption_text = split_dateline(caption_text)
+    if caption_at is not None and found is not None:
+        caption_text, credit = found
+        story.dateline, _ = split_dateline(caption_text)
         story.image.caption = paragraphs[caption_at]
-        if credit is not None:
-            story.image.credit = credit.credit
-            story.image.photographer = credit.photographer
-            story.image.agency = credit.agency
+        story.image.credit = credit.credit
+        story.image.photographer = credit.photographer
+        story.image.agency = credit.agency
         if below and len(below[0].split()) <= DISPLAY_CAPTION_MAX_WORDS and len(below) > 1:
             display = below.pop(0)
             story.image.display_caption = (find_credit(display) or (display, None))[0]

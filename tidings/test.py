@@ -20,8 +20,8 @@ from accounts.models import User
 from stories.actions import ensure_publisher, publish_story, save_image, save_story
 from stories.models import Image, Publisher, Story
 from tidings.sample.photos import draw_photo
-from topics.actions import attach_topic, ensure_topic
-from topics.models import StoryTopic, Topic
+from topics.actions import attach_ranked_topics, ensure_topic
+from topics.models import Topic
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 OUTPUT_DIR = Path(os.environ.get("TEST_OUTPUT_DIR", settings.BASE_DIR / "test-output"))
@@ -73,9 +73,7 @@ class People:
         if photo:
             story.lead_image = self.make_image()
             story.save(update_fields=["lead_image"])
-        for rank, topic in enumerate(topic_objects):
-            role: str = StoryTopic.Role.PRIMARY if rank == 0 else StoryTopic.Role.ABOUT
-            attach_topic(story, topic.id, role=role, salience=1 - rank / 10)
+        attach_ranked_topics(story, [topic.id for topic in topic_objects])
         if publish:
             publish_story(story, at=timezone.now() - dt.timedelta(minutes=5))
         return story

@@ -11,9 +11,9 @@ def sync_primary_topic(story: Story) -> None:
 
     The editor's choice always wins: any other row marked primary is demoted to "about".
     """
-    rows = StoryTopic.objects.filter(story=story, role=StoryTopic.Role.PRIMARY)
     if story.primary_topic_id is None:
         return
+    rows = StoryTopic.objects.filter(story=story, role=StoryTopic.Role.PRIMARY)
     rows.exclude(topic_id=story.primary_topic_id).update(role=StoryTopic.Role.ABOUT)
     StoryTopic.objects.update_or_create(
         story=story,
@@ -37,6 +37,14 @@ def attach_topic(
         defaults={"role": role, "salience": salience, "origin": origin},
     )
     return story_topic
+
+
+@transaction.atomic
+def attach_ranked_topics(story: Story, topic_ids: list[int]) -> None:
+    """Attach topics in the editor's order: the first is primary, salience falls with rank."""
+    for rank, topic_id in enumerate(topic_ids):
+        role = StoryTopic.Role.PRIMARY if rank == 0 else StoryTopic.Role.ABOUT
+        attach_topic(story, topic_id, role=role, salience=1.0 - rank / 10)
 
 
 def ensure_topic(name: str, kind: str, *, aliases: list[str] | None = None, **extra: str) -> Topic:

@@ -9,7 +9,6 @@ from ingest.dedupe import DuplicateIndex
 from ingest.fetch import FetchError, fetch
 from ingest.pipeline import (
     FORMATS,
-    LIMITS,
     IngestError,
     Parsed,
     check_size,
@@ -80,24 +79,14 @@ class Command(BaseCommand):
             data = self._read_file(name, fmt)
         if fmt == "feed" or (fmt == "auto" and sniff_format(data) == "feed"):
             return parse_feed_bytes(data, fetch_page=_fetch_page)
-        if url is not None:
-            check_size(len(data), "html" if fmt == "auto" else fmt)
         return [parse_bytes(data, fmt=fmt, url=url, declared_encoding=encoding)]
 
     def _read_file(self, name: str, fmt: str) -> bytes:
         path = Path(name)
         if not path.is_file():
             raise IngestError(f"no such file: {name}")
-        limit = LIMITS.get(fmt, max(LIMITS.values()))
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)  # never read a huge file whole just to refuse it
-        if len(data) > limit:
-            size = path.stat().st_size
-            raise IngestError(
-                f"input is {size / 2**20:.1f} MiB, over the {limit // 2**20} MiB limit for "
-                f"{fmt if fmt != 'auto' else 'any'} inputs"
-            )
-        return data
+        check_size(path.stat().st_size, fmt)  # refuse a huge file before reading any of it
+        return path.read_bytes()
 
     def _stored_stories_index(self) -> DuplicateIndex:
         index = DuplicateIndex()

@@ -9,8 +9,8 @@ from comments.actions import post_comment
 from stories.actions import ensure_publisher, publish_story, save_image, save_story
 from tidings.sample import photos, topics
 from tidings.sample.stories import STORIES
-from topics.actions import attach_topic, ensure_topic
-from topics.models import StoryTopic, Topic
+from topics.actions import attach_ranked_topics, ensure_topic
+from topics.models import Topic
 
 DEMO_LOGINS = [
     ("alice", "alice-reads-the-news", "a reader", False),
@@ -61,9 +61,7 @@ class Command(BaseCommand):
                         content=photos.draw_photo(seed), filename=f"{story.slug}.jpg", **photo
                     )
                     story.save(update_fields=["lead_image"])
-                for rank, name in enumerate(data["topics"]):
-                    role: str = StoryTopic.Role.PRIMARY if rank == 0 else StoryTopic.Role.ABOUT
-                    attach_topic(story, registry[name].id, role=role, salience=1.0 - rank / 10)
+                attach_ranked_topics(story, [registry[name].id for name in data["topics"]])
                 publish_story(story, at=published_at)
                 if not story.comments.exists():
                     for username, text in data.get("sample_comments", []):
