@@ -1,9 +1,33 @@
+import datetime as dt
+import hashlib
+import logging
+import random
+from dataclasses import dataclass, field
+
+from datasketch import MinHash
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
+from ingest.dedupe import DuplicateIndex, Match, content_hash, from_bytes, minhash, to_bytes
+from ingest.feeds import FeedError, parse_feed
+from ingest.fetch import FetchError, fetch
+from ingest.models import Fingerprint, IngestedItem, Source
+from ingest.pipeline import IngestError, parse_entry
 from ingest.textparse import ParsedStory
 from stories.actions import ensure_publisher, publish_story, save_image, save_story
 from stories.models import Publisher, Story
+
+log = logging.getLogger(__name__)
+
+# Agencies re-send and sites re-publish a story within days; comparing each new story with the
+# whole archive would cost memory for nothing, so near-duplicates are looked for in this window.
+# Exact matches (URL, content hash) are looked up in the database over all time.
+NEAR_DUPLICATE_WINDOW = dt.timedelta(days=30)
+MAX_BACKOFF = dt.timedelta(days=1)
+# A poll in progress holds its source this long; a crashed poller's claim then simply expires.
+POLL_LEASE = dt.timedelta(minutes=10)
 
 
 def publisher_for(parsed: ParsedStory) -> Publisher:
@@ -16,7 +40,9 @@ def publisher_for(parsed: ParsedStory) -> Publisher:
 
 
 @transaction.atomic
-def save_ingested_story(parsed: ParsedStory, *, publish: bool = False) -> Story:
+def save_ingested_story(
+    parsed: ParsedStory, *, publish: bool = False, publisher: Publisher | None = None
+) -> Story:
     """Create the story an editor would have typed: a draft, or published with `publish`.
 
     All or nothing: a failure part-way leaves no story, image or publisher behind.
@@ -39,7 +65,7 @@ def save_ingested_story(parsed: ParsedStory, *, publish: bool = False) -> Story:
         )
     story = save_story(
         slug,
-        publisher=publisher_for(parsed),
+        publisher=publisher or publisher_for(parsed),
         headline=headline,
         standfirst=parsed.standfirst or "",
         byline=parsed.byline or "",
@@ -52,3 +78,248 @@ def save_ingested_story(parsed: ParsedStory, *, publish: bool = False) -> Story:
     if publish:
         publish_story(story)
     return story
+
+
+def _text_of(parsed: ParsedStory) -> str:
+    return f"{parsed.headline or ''}\n" + "\n".join(parsed.body)
+
+
+def _story_text(headline: str, body: str) -> str:
+    return f"{headline}\n{body}"
+
+
+class Deduper:
+    """Finds what a new story repeats: stored stories (exact over the archive, near within
+    NEAR_DUPLICATE_WINDOW) and the inputs seen earlier in this run. With `persist`, the
+    fingerprints it computes are stored for next time."""
+
+    def __init__(self, *, persist: bool) -> None:
+        self.persist = persist
+        self.index = DuplicateIndex()
+        self.story_ids: dict[str, int] = {}
+        recent = Fingerprint.objects.filter(
+            story__created_at__gte=timezone.now() - NEAR_DUPLICATE_WINDOW
+        ).values_list("story_id", "story__slug", "signature", "content_hash", "canonical_url")
+        for story_id, slug, signature, digest, url in recent.iterator():
+            self._add_stored(story_id, slug, from_bytes(bytes(signature)), digest, url)
+        # Stories written in the newsroom have no fingerprint until ingest first meets them.
+        unprinted = Story.objects.filter(fingerprint__isnull=True)
+        for story_id, slug, headline, body in unprinted.values_list(
+            "id", "slug", "headline", "body"
+        ).iterator():
+            text = _story_text(headline, body)
+            signature, digest = minhash(text), content_hash(text)
+            self._add_stored(story_id, slug, signature, digest, "")
+            if persist:
+                Fingerprint.objects.get_or_create(
+                    story_id=story_id,
+                    defaults={"content_hash": digest, "signature": to_bytes(signature)},
+                )
+
+    def _add_stored(
+        self, story_id: int, slug: str, signature: MinHash, digest: str, url: str
+    ) -> None:
+        key = f"story:{slug}"
+        self.story_ids[key] = story_id
+        self.index.add_signature(key, signature, digest, urls=(url or None,))
+
+    def find(self, parsed: ParsedStory) -> Match | None:
+        text, urls = _text_of(parsed), (parsed.canonical_url,)
+        match = self.index.find(text, urls=urls)
+        if match is not None:
+            return match
+        exact = Q(content_hash=content_hash(text))
+        if parsed.canonical_url:
+            exact |= Q(canonical_url=parsed.canonical_url)
+        stored = Fingerprint.objects.filter(exact).values_list("story_id", "story__slug").first()
+        if stored is None:
+            return None
+        key = f"story:{stored[1]}"
+        self.story_ids[key] = stored[0]
+        return Match(key, 1.0, exact=True)
+
+    def remember(self, label: str, parsed: ParsedStory, story: Story | None = None) -> None:
+        text, url = _text_of(parsed), parsed.canonical_url
+        if story is None:
+            self.index.add(label, text, urls=(url,))
+            return
+        signature, digest = minhash(text), content_hash(text)
+        self._add_stored(story.id, story.slug, signature, digest, url or "")
+        if self.persist:
+            Fingerprint.objects.update_or_create(
+                story=story,
+                defaults={
+                    "content_hash": digest,
+                    "canonical_url": url or "",
+                    "signature": to_bytes(signature),
+                },
+            )
+
+
+@dataclass
+class Outcome:
+    story: Story | None = None
+    duplicate: Match | None = None
+
+
+def item_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def ingest_story(
+    parsed: ParsedStory,
+    deduper: Deduper,
+    *,
+    label: str,
+    source: Source | None = None,
+    publish: bool = False,
+) -> Outcome:
+    """Dedupe one parsed story, then save it (or, for a repeat, link it to the story it repeats).
+
+    Without `deduper.persist` nothing is written: it reports what would happen.
+    """
+    match = deduper.find(parsed)
+    if not deduper.persist:
+        deduper.remember(label, parsed)
+        return Outcome(duplicate=match)
+    key = item_key(parsed.guid or parsed.canonical_url or label)
+    with transaction.atomic():
+        story = None
+        if match is None:
+            publisher = source.publisher if source else None
+            story = save_ingested_story(parsed, publish=publish, publisher=publisher)
+        IngestedItem.objects.create(
+            source=source,
+            key=key,
+            guid=parsed.guid or "",
+            url=parsed.canonical_url or "",
+            story=story,
+            duplicate_of_id=deduper.story_ids.get(match.key) if match else None,
+            similarity=match.similarity if match else None,
+        )
+        deduper.remember(label, parsed, story)
+    return Outcome(story=story, duplicate=match)
+
+
+@dataclass
+class PollResult:
+    source: str
+    status: str  # "polled", "not-modified", "failed" or "not-due"
+    created: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seen: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return self.__dict__.copy()
+
+
+def add_source(url: str, **fields: object) -> Source:
+    source, _ = Source.objects.update_or_create(url=url, defaults=fields)
+    return source
+
+
+def poll_source(source_id: int, *, force: bool = False) -> PollResult:
+    """Fetch one feed (conditionally) and ingest its new entries.
+
+    The source is claimed by moving `next_poll_at` forward with a conditional update, so two
+    pollers never read the same feed at once; `force` ignores the time but not the claim.
+    """
+    now = timezone.now()
+    due = Q(id=source_id, paused=False)
+    if not force:
+        due &= Q(next_poll_at__lte=now)
+    source = Source.objects.filter(due).first()
+    if source is None or not Source.objects.filter(
+        id=source_id, next_poll_at=source.next_poll_at
+    ).update(next_poll_at=now + POLL_LEASE):
+        return PollResult(source=str(source_id), status="not-due")
+    result = PollResult(source=source.url, status="polled")
+    headers = {}
+    if source.etag:
+        headers["If-None-Match"] = source.etag
+    if source.last_modified:
+        headers["If-Modified-Since"] = source.last_modified
+    try:
+        page = fetch(source.url, kind="feed", headers=headers)
+        if page.status == 304:
+            result.status = "not-modified"
+        else:
+            _ingest_feed(source, page.content, result)
+            source.etag = page.etag or ""
+            source.last_modified = page.last_modified or ""
+    except (FetchError, FeedError, IngestError) as exc:
+        result.status = "failed"
+        result.errors.append(str(exc))
+        _schedule_next(source, failed=str(exc))
+        log.warning("feed %s not polled: %s", source.url, exc)
+        return result
+    _schedule_next(source)
+    return result
+
+
+def _ingest_feed(source: Source, data: bytes, result: PollResult) -> None:
+    feed = parse_feed(data)
+    if not source.title and feed.title:
+        source.title = feed.title[:300]
+    seen = set(
+        source.items.filter(
+            key__in=[item_key(e.guid or e.link or "") for e in feed.entries]
+        ).values_list("key", flat=True)
+    )
+    deduper: Deduper | None = None
+    for entry in feed.entries:
+        if item_key(entry.guid or entry.link or "") in seen:
+            result.seen += 1
+            continue
+        deduper = deduper or Deduper(persist=True)
+        label = entry.guid or entry.link or source.url
+        try:
+            parsed = parse_entry(entry, feed, fetch_page=fetch_page)
+            outcome = ingest_story(
+                parsed.story, deduper, label=label, source=source, publish=source.publish
+            )
+        except IngestError as exc:
+            result.errors.append(f"{label}: {exc}")
+            continue
+        if outcome.story is not None:
+            result.created.append(outcome.story.slug)
+        elif outcome.duplicate is not None:
+            result.duplicates.append(outcome.duplicate.key)
+
+
+def fetch_page(url: str) -> bytes:
+    try:
+        return fetch(url, kind="html").content
+    except FetchError as exc:
+        raise IngestError(f"not fetched: {exc}") from None
+
+
+def _schedule_next(source: Source, *, failed: str | None = None) -> None:
+    now = timezone.now()
+    if failed is None:
+        source.failures, source.last_error = 0, ""
+        wait = source.poll_every
+    else:
+        source.failures += 1
+        source.last_error = failed
+        wait = min(source.poll_every * 2**source.failures, MAX_BACKOFF)
+    # Jitter spreads sources added together so they do not all poll in the same minute forever.
+    source.next_poll_at = now + wait * random.uniform(0.9, 1.1)
+    source.last_polled_at = now
+    source.save(
+        update_fields=[
+            "title",
+            "etag",
+            "last_modified",
+            "failures",
+            "last_error",
+            "next_poll_at",
+            "last_polled_at",
+        ]
+    )
+
+
+def due_source_ids() -> list[int]:
+    due = Source.objects.filter(paused=False, next_poll_at__lte=timezone.now())
+    return list(due.values_list("id", flat=True))

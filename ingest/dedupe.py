@@ -8,6 +8,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 128
@@ -37,6 +38,16 @@ def minhash(text: str) -> MinHash:
     return signature
 
 
+def to_bytes(signature: MinHash) -> bytes:
+    return bytes(signature.hashvalues.astype("<u4").tobytes())
+
+
+def from_bytes(data: bytes) -> MinHash:
+    # Stored signatures come from this module's own MinHash, whose default scheme is affine32.
+    values = np.frombuffer(data, dtype="<u4").astype(np.uint32)
+    return MinHash(num_perm=NUM_PERM, hashvalues=values, scheme="affine32")
+
+
 @dataclass
 class Match:
     key: str
@@ -54,12 +65,17 @@ class DuplicateIndex:
         self._exact: dict[str, str] = {}
 
     def add(self, key: str, text: str, *, urls: tuple[str | None, ...] = ()) -> None:
+        if key not in self._signatures:
+            self.add_signature(key, minhash(text), content_hash(text), urls=urls)
+
+    def add_signature(
+        self, key: str, signature: MinHash, digest: str, *, urls: tuple[str | None, ...] = ()
+    ) -> None:
         if key in self._signatures:
             return
-        signature = minhash(text)
         self._signatures[key] = signature
         self._lsh.insert(key, signature)
-        self._exact.setdefault(f"hash:{content_hash(text)}", key)
+        self._exact.setdefault(f"hash:{digest}", key)
         for url in urls:
             if url:
                 self._exact.setdefault(f"url:{url}", key)

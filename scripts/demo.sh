@@ -3,7 +3,10 @@
 set -eu
 "$BIN/python" manage.py db_worker &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+# The scheduler enqueues periodic work (feed polling, scheduled stories) for the worker to run.
+"$BIN/python" manage.py run_scheduler >/dev/null &
+SCHEDULER=$!
+trap 'kill $WORKER $SCHEDULER 2>/dev/null || true' EXIT INT TERM
 cat <<MSG
 
   tidings is running at http://$HOST:$PORT/
@@ -13,7 +16,8 @@ cat <<MSG
     bob   / bob-edits-the-news       an editor: the newsroom is at http://$HOST:$PORT/admin/
     charlie / charlie-looks-around   an outsider
 
-  Press Ctrl-C to stop the server and the task worker.
+  Add a feed to poll: newsroom → Ingest → Sources (or manage.py poll_sources --add URL).
+  Press Ctrl-C to stop the server, the task worker and the scheduler.
 
 MSG
 "$BIN/python" manage.py runserver "$HOST:$PORT"

@@ -4,8 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ingest.actions import save_ingested_story
-from ingest.dedupe import DuplicateIndex
+from ingest.actions import Deduper, fetch_page, ingest_story
 from ingest.fetch import FetchError, fetch
 from ingest.pipeline import (
     FORMATS,
@@ -16,7 +15,6 @@ from ingest.pipeline import (
     parse_feed_bytes,
     sniff_format,
 )
-from stories.models import Story
 from tidings.progress import Progress
 
 
@@ -35,13 +33,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         inputs: list[str] = options["inputs"]
-        index = self._stored_stories_index()
+        deduper = Deduper(persist=not options["dry_run"])
         progress = Progress(len(inputs), "ingest") if len(inputs) > 1 else None
         failures = 0
         for name in inputs:
             try:
                 records = [
-                    self._ingest(name, parsed, index, options)
+                    self._ingest(name, parsed, deduper, options)
                     for parsed in self._parse(name, options["format"])
                 ]
             except IngestError as exc:
@@ -58,12 +56,24 @@ class Command(BaseCommand):
             self.stderr.write(f"{failures} of {len(inputs)} inputs failed.")
 
     def _ingest(
-        self, name: str, parsed: Parsed, index: DuplicateIndex, options: dict[str, Any]
+        self, name: str, parsed: Parsed, deduper: Deduper, options: dict[str, Any]
     ) -> dict[str, Any]:
-        record: dict[str, Any] = {"input": name, **self._describe(name, parsed, index)}
-        if not options["dry_run"] and record["duplicate_of"] is None:
-            story = save_ingested_story(parsed.story, publish=options["publish"])
-            record["story"] = story.get_absolute_url()
+        story = parsed.story
+        label = f"{name}#{story.guid}" if story.guid else name
+        outcome = ingest_story(story, deduper, label=label, publish=options["publish"])
+        data = story.to_dict()
+        data.pop("url", None)
+        record: dict[str, Any] = {
+            "input": name,
+            **({"entry": story.guid} if story.guid else {}),
+            "format": parsed.format,
+            "encoding": parsed.encoding,
+            **data,
+            "duplicate_of": outcome.duplicate.key if outcome.duplicate else None,
+            "similarity": outcome.duplicate.similarity if outcome.duplicate else None,
+        }
+        if outcome.story is not None:
+            record["story"] = outcome.story.get_absolute_url()
         return record
 
     def _parse(self, name: str, fmt: str) -> list[Parsed]:
@@ -78,7 +88,7 @@ class Command(BaseCommand):
         else:
             data = self._read_file(name, fmt)
         if fmt == "feed" or (fmt == "auto" and sniff_format(data) == "feed"):
-            return parse_feed_bytes(data, fetch_page=_fetch_page)
+            return parse_feed_bytes(data, fetch_page=fetch_page)
         return [parse_bytes(data, fmt=fmt, url=url, declared_encoding=encoding)]
 
     def _read_file(self, name: str, fmt: str) -> bytes:
@@ -87,30 +97,6 @@ class Command(BaseCommand):
             raise IngestError(f"no such file: {name}")
         check_size(path.stat().st_size, fmt)  # refuse a huge file before reading any of it
         return path.read_bytes()
-
-    def _stored_stories_index(self) -> DuplicateIndex:
-        index = DuplicateIndex()
-        for slug, headline, body in Story.objects.values_list("slug", "headline", "body"):
-            index.add(f"story:{slug}", f"{headline}\n{body}")
-        return index
-
-    def _describe(self, name: str, parsed: Parsed, index: DuplicateIndex) -> dict[str, Any]:
-        story = parsed.story
-        text = f"{story.headline or ''}\n" + "\n".join(story.body)
-        urls = (story.canonical_url,)
-        label = f"{name}#{story.guid}" if story.guid else name
-        match = index.find(text, urls=urls)
-        index.add(label, text, urls=urls)
-        data = story.to_dict()
-        data.pop("url", None)
-        return {
-            **({"entry": story.guid} if story.guid else {}),
-            "format": parsed.format,
-            "encoding": parsed.encoding,
-            **data,
-            "duplicate_of": match.key if match else None,
-            "similarity": match.similarity if match else None,
-        }
 
     def _summary(self, record: dict[str, Any]) -> str:
         if "error" in record:
@@ -122,10 +108,3 @@ class Command(BaseCommand):
             )
         where = record.get("story", "(dry run)")
         return f"✓ {record['input']}: {record.get('headline') or '(no headline)'} → {where}"
-
-
-def _fetch_page(url: str) -> bytes:
-    try:
-        return fetch(url, kind="html").content
-    except FetchError as exc:
-        raise IngestError(f"not fetched: {exc}") from None
