@@ -1,7 +1,10 @@
+import datetime as dt
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Throttle, User
 
 EDITOR_PERMISSIONS = {
     "stories": ["story", "image", "publisher"],
@@ -37,4 +40,37 @@ def ensure_user(username: str, password: str, *, editor: bool = False, **fields:
     user.save()
     if editor:
         user.groups.add(ensure_editors_group())
+    return user
+
+
+def throttle(key: str, *, limit: int, window: dt.timedelta, record: bool = True) -> bool:
+    """True while `key` has been counted fewer than `limit` times in the current window.
+
+    With `record`, this call counts too. Fixed windows: simple, and good enough to stop guessing.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row, _created = Throttle.objects.select_for_update().get_or_create(
+            key=key, defaults={"window_start": now}
+        )
+        if row.window_start <= now - window:
+            row.window_start, row.count = now, 0
+        allowed = row.count < limit
+        if record and allowed:
+            row.count += 1
+        row.save(update_fields=["window_start", "count"])
+    return allowed
+
+
+@transaction.atomic
+def sign_up(username: str, email: str, password: str) -> User:
+    user = User.objects.create_user(username=username, email=email, password=password)
+    return user
+
+
+@transaction.atomic
+def update_reader_settings(user: User, **fields: object) -> User:
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(fields))
     return user

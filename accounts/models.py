@@ -1,12 +1,70 @@
+import datetime as dt
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 
+class Cadence(models.TextChoices):
+    INSTANT = "instant", "Instant alerts"
+    DAILY = "daily", "Daily digest"
+    WEEKLY = "weekly", "Weekly digest"
+    OFF = "off", "Off"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0
+    TUESDAY = 1
+    WEDNESDAY = 2
+    THURSDAY = 3
+    FRIDAY = 4
+    SATURDAY = 5
+    SUNDAY = 6
+
+
+def _new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class User(AbstractUser):
-    """A person with a login: a reader, and an editor too when `is_staff` is set."""
+    """A person with a login: a reader, and an editor too when `is_staff` is set.
+
+    The reader's alert settings live here: timezone, quiet hours, digest time, channels, caps.
+    """
 
     display_name = models.CharField(
         max_length=100, blank=True, help_text="Shown beside comments; the username when empty."
+    )
+    timezone = models.CharField(
+        max_length=64, default=settings.TIME_ZONE, help_text="Digests and quiet hours use it."
+    )
+    quiet_start = models.TimeField(
+        null=True, blank=True, help_text="Instant alerts wait from this local time…"
+    )
+    quiet_end = models.TimeField(null=True, blank=True, help_text="…until this one.")
+    default_cadence = models.CharField(
+        max_length=10,
+        choices=[c for c in Cadence.choices if c[0] != Cadence.OFF],
+        default=Cadence.INSTANT,
+        help_text="The cadence of a new follow.",
+    )
+    digest_time = models.TimeField(default=dt.time(7, 0), help_text="Local time digests are sent.")
+    weekly_digest_day = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    email_alerts = models.BooleanField(
+        default=True, help_text="Send alerts and digests by email as well as in the site."
+    )
+    max_alerts_per_hour = models.PositiveSmallIntegerField(
+        default=6, help_text="Instant alerts beyond this roll into the next daily digest."
+    )
+    max_alerts_per_day = models.PositiveSmallIntegerField(default=20)
+    feed_token = models.CharField(
+        max_length=64,
+        unique=True,
+        default=_new_feed_token,
+        help_text="The secret in the address of this reader's private alerts feed.",
     )
 
     def __str__(self) -> str:
@@ -15,3 +73,15 @@ class User(AbstractUser):
     @property
     def is_editor(self) -> bool:
         return self.is_staff and self.has_perm("stories.change_story")
+
+
+class Throttle(models.Model):
+    """A counter per key (login attempts per name or address, comments per reader) in a fixed
+    window, kept in the database so that every web process sees the same count."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,9 +1,43 @@
 import datetime as dt
+import logging
+import random
+import zoneinfo
+from collections import defaultdict
 
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from alerts.models import Schedule
+from accounts.models import Cadence, User
+from alerts.channels.base import DeliveryError, Item, Message
+from alerts.fanout import fan_out_event
+from alerts.models import (
+    Alert,
+    AlertReason,
+    Delivery,
+    Digest,
+    Event,
+    Follow,
+    Schedule,
+    WebhookEndpoint,
+)
+from alerts.tokens import one_click_url
+from stories.models import Licence, Story
+from tidings.safehttp import check_url, system_resolver
+from topics.models import Topic
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=5)
+# Waits after the 1st, 2nd… failed attempt; after the last one the delivery is dead-lettered.
+BACKOFF = [dt.timedelta(minutes=m) for m in (1, 5, 30, 120, 360, 1440)]
+BURST_WINDOW = dt.timedelta(minutes=10)
+SNOOZE = dt.timedelta(days=7)
+
+
+# --- schedules -------------------------------------------------------------------------------
 
 
 def ensure_schedule(name: str, task: str, every: dt.timedelta) -> Schedule:
@@ -23,3 +57,402 @@ def tick_schedules(now: dt.datetime | None = None) -> list[str]:
             import_string(schedule.task).enqueue()
             claimed.append(schedule.name)
     return claimed
+
+
+# --- follows ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def follow_topic(reader: User, topic: Topic, **settings_: object) -> Follow:
+    follow, created = Follow.objects.get_or_create(
+        reader=reader, topic=topic, defaults={"cadence": reader.default_cadence, **settings_}
+    )
+    if not created and settings_:
+        update_follow(follow, **settings_)
+    return follow
+
+
+@transaction.atomic
+def unfollow_topic(reader: User, topic: Topic) -> None:
+    Follow.objects.filter(reader=reader, topic=topic).delete()
+
+
+@transaction.atomic
+def update_follow(follow: Follow, **fields: object) -> Follow:
+    for name, value in fields.items():
+        setattr(follow, name, value)
+    follow.save(update_fields=list(fields))
+    return follow
+
+
+def add_webhook(reader: User, url: str) -> WebhookEndpoint:
+    """Refuses (SafeHTTPError) an address that the webhook channel would refuse to post to."""
+    check_url(url, system_resolver, list(settings.WEBHOOK_ALLOW))
+    return WebhookEndpoint.objects.create(reader=reader, url=url)
+
+
+@transaction.atomic
+def apply_one_click(action: str, reader_id: int, topic_ids: list[int]) -> int:
+    """The one-click links in alerts; returns how many follows changed."""
+    follows = Follow.objects.filter(reader_id=reader_id, topic_id__in=topic_ids)
+    if action == "unfollow":
+        return follows.delete()[0]
+    if action == "digest":
+        return follows.update(cadence=Cadence.DAILY)
+    return follows.update(snoozed_until=timezone.now() + SNOOZE)
+
+
+# --- fan-out ---------------------------------------------------------------------------------
+
+
+def queue_fan_out(story: Story, kind: str = Event.Kind.PUBLISHED) -> Event:
+    """The outbox write: call inside the publishing transaction. The task runs after commit."""
+    from alerts.tasks import fan_out_task
+
+    event = Event.objects.create(story=story, kind=kind)
+    transaction.on_commit(lambda: fan_out_task.enqueue(event.id))
+    return event
+
+
+def fan_out(event_id: int, *, pause: float = 0.0) -> int:
+    """Turn one outbox event into alerts and deliveries; safe to run twice or after a crash."""
+    event = Event.objects.select_related("story").get(id=event_id)
+    if event.fanned_out_at is not None:
+        return event.alert_count
+    count = fan_out_event(event, timezone.now(), pause=pause)
+    Event.objects.filter(id=event_id).update(fanned_out_at=timezone.now(), alert_count=count)
+    ring_doorbell()
+    return count
+
+
+def pending_events() -> list[int]:
+    """Events the fan-out has not finished: their task was lost, or its worker died."""
+    stale = timezone.now() - dt.timedelta(minutes=2)
+    events = Event.objects.filter(fanned_out_at__isnull=True, created_at__lte=stale)
+    return list(events.values_list("id", flat=True))
+
+
+def ring_doorbell() -> None:
+    from alerts.tasks import deliver_due_task
+
+    transaction.on_commit(lambda: deliver_due_task.enqueue())
+
+
+# --- in-app ----------------------------------------------------------------------------------
+
+
+def mark_read(reader: User, alert_ids: list[int] | None = None) -> int:
+    alerts = Alert.objects.filter(reader=reader, read_at__isnull=True)
+    if alert_ids is not None:
+        alerts = alerts.filter(id__in=alert_ids)
+    return alerts.update(read_at=timezone.now())
+
+
+def mark_story_read(reader: User, story: Story) -> None:
+    """Reading the story reads its alert (a cheap no-op update when there is none)."""
+    Alert.objects.filter(reader=reader, story=story, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+def claim(delivery_id: int, now: dt.datetime) -> bool:
+    """The conditional update that makes a delivery ours for LEASE; False if someone else has it."""
+    return bool(
+        Delivery.objects.due(now)
+        .filter(id=delivery_id)
+        .update(state=Delivery.State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
+    )
+
+
+def deliver_due(limit: int = 500) -> int:
+    """Send what is due; any number of workers may run this at once."""
+    sent = 0
+    ids = list(
+        Delivery.objects.due().order_by("next_attempt_at").values_list("id", flat=True)[:limit]
+    )
+    for delivery_id in ids:
+        sent += deliver(delivery_id)
+    return sent
+
+
+def deliver(delivery_id: int) -> bool:
+    from alerts.channels import CHANNELS
+
+    now = timezone.now()
+    if not claim(delivery_id, now):
+        return False
+    delivery = Delivery.objects.select_related("reader", "alert", "endpoint").get(id=delivery_id)
+    if delivery.channel == "email" and delivery.alert_id is not None and _held(delivery, now):
+        return False
+    merged = _gather_burst(delivery) if delivery.channel == "email" else []
+    try:
+        message = build_message(delivery, merged)
+        CHANNELS[delivery.channel].send(delivery, message)
+    except DeliveryError as exc:
+        _failed(delivery, merged, str(exc), permanent=exc.permanent)
+        return False
+    with transaction.atomic():
+        Delivery.objects.filter(id=delivery.id).update(
+            state=Delivery.State.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
+        )
+    return True
+
+
+def _release(delivery: Delivery, until: dt.datetime) -> None:
+    """Give a claimed delivery back without counting an attempt."""
+    Delivery.objects.filter(id=delivery.id).update(
+        state=Delivery.State.PENDING,
+        next_attempt_at=until,
+        lease_until=None,
+        attempts=F("attempts") - 1,
+    )
+
+
+def _held(delivery: Delivery, now: dt.datetime) -> bool:
+    """Noise control for instant email: quiet hours, caps and bursts. True when it must wait
+    (or has moved to the digest) instead of going now."""
+    reader = delivery.reader
+    quiet_end = quiet_hours_end(reader, now)
+    if quiet_end is not None:
+        _release(delivery, quiet_end)
+        return True
+    sent = Delivery.objects.filter(
+        reader=reader, channel="email", alert__isnull=False, state=Delivery.State.SENT
+    )
+    if (
+        sent.filter(sent_at__gt=now - dt.timedelta(hours=1)).count() >= reader.max_alerts_per_hour
+        or sent.filter(sent_at__gt=now - dt.timedelta(days=1)).count() >= reader.max_alerts_per_day
+    ):
+        with transaction.atomic():
+            Delivery.objects.filter(id=delivery.id).update(
+                state=Delivery.State.ROLLED, lease_until=None, attempts=F("attempts") - 1
+            )
+            Alert.objects.filter(deliveries=delivery, digest__isnull=True).update(
+                cadence=Cadence.DAILY
+            )
+        return True
+    # A burst on one topic: the first story goes at once, the rest gather for one message.
+    topics = _topic_ids(delivery)
+    recent = (
+        sent.filter(sent_at__gt=now - BURST_WINDOW, alert__reasons__topic_id__in=topics)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    if recent is not None:
+        _release(delivery, recent + BURST_WINDOW)
+        return True
+    return False
+
+
+def _topic_ids(delivery: Delivery) -> list[int]:
+    if delivery.alert_id is None:
+        return []
+    return list(
+        AlertReason.objects.filter(alert_id=delivery.alert_id).values_list("topic_id", flat=True)
+    )
+
+
+def _gather_burst(delivery: Delivery) -> list[Delivery]:
+    """Other waiting instant emails to this reader on the same topics: they ride along."""
+    topics = _topic_ids(delivery)
+    if not topics:
+        return []
+    candidates = (
+        Delivery.objects.filter(
+            reader=delivery.reader,
+            channel="email",
+            state=Delivery.State.PENDING,
+            alert__reasons__topic_id__in=topics,
+        )
+        .exclude(id=delivery.id)
+        .distinct()
+    )
+    merged = []
+    for other in candidates:
+        claimed = Delivery.objects.filter(id=other.id, state=Delivery.State.PENDING).update(
+            state=Delivery.State.MERGED, merged_into=delivery, sent_at=timezone.now()
+        )
+        if claimed:
+            merged.append(other)
+    return merged
+
+
+def _failed(delivery: Delivery, merged: list[Delivery], error: str, *, permanent: bool) -> None:
+    attempts = delivery.attempts + 1  # the claim's increment is not on this instance
+    dead = permanent or attempts > len(BACKOFF)
+    with transaction.atomic():
+        if dead:
+            update: dict[str, object] = {"state": Delivery.State.DEAD}
+        else:
+            wait = BACKOFF[attempts - 1] * random.uniform(0.8, 1.2)
+            update = {"state": Delivery.State.RETRYING, "next_attempt_at": timezone.now() + wait}
+        Delivery.objects.filter(id=delivery.id).update(
+            lease_until=None, last_error=error[:2000], **update
+        )
+        # What rode along goes back to wait for its own turn.
+        Delivery.objects.filter(id__in=[m.id for m in merged]).update(
+            state=Delivery.State.PENDING, merged_into=None, sent_at=None
+        )
+        if delivery.channel == "webhook" and permanent and delivery.endpoint_id:
+            WebhookEndpoint.objects.filter(id=delivery.endpoint_id).update(
+                enabled=False, disabled_reason=error[:300]
+            )
+    log.warning("delivery %s failed (%s): %s", delivery.id, "dead" if dead else "retrying", error)
+
+
+@transaction.atomic
+def retry_delivery(delivery: Delivery) -> None:
+    """The admin's "retry": a dead or waiting delivery goes again now, with a fresh schedule."""
+    Delivery.objects.filter(id=delivery.id).exclude(state=Delivery.State.SENT).update(
+        state=Delivery.State.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_until=None
+    )
+    ring_doorbell()
+
+
+def quiet_hours_end(reader: User, now: dt.datetime) -> dt.datetime | None:
+    """When the reader's quiet hours end, if `now` falls inside them."""
+    if reader.quiet_start is None or reader.quiet_end is None:
+        return None
+    local = now.astimezone(zoneinfo.ZoneInfo(reader.timezone))
+    start, end, t = reader.quiet_start, reader.quiet_end, local.time()
+    inside = start <= t < end if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    end_day = local.date() if t < end else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(end_day, end, tzinfo=local.tzinfo)
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def _item(alert: Alert) -> Item:
+    story = alert.story
+    reasons = list(alert.reasons.all())
+    return Item(
+        alert_id=alert.id,
+        headline=story.headline,
+        standfirst=story.standfirst,
+        url=settings.SITE_URL + story.get_absolute_url(),
+        published_at=story.published_at.isoformat() if story.published_at else "",
+        topics=[r.topic.name for r in reasons],
+        reasons=[
+            f"because you follow {r.topic.name}, "
+            + ("the story's primary topic" if r.role == "primary" else f"in the role {r.role}")
+            for r in reasons
+        ],
+        photo_credit=story.lead_image.credit if story.lead_image else "",
+        copyright=story.copyright_line,
+        licence=Licence(story.effective_licence).label,
+    )
+
+
+def build_message(delivery: Delivery, merged: list[Delivery]) -> Message:
+    reader_id = delivery.reader_id
+    if delivery.digest_id is not None:
+        digest = delivery.digest
+        assert digest is not None
+        alerts = list(_alerts_for(digest.alerts.all()))
+        groups: dict[str, list[Item]] = defaultdict(list)
+        items = [_item(a) for a in alerts]
+        for item in items:
+            for topic in item.topics[:1] or ["Other"]:
+                groups[topic].append(item)
+        period = "Your daily" if digest.period == Digest.Period.DAILY else "Your weekly"
+        topic_ids = sorted({r.topic_id for a in alerts for r in a.reasons.all()})
+        return Message(
+            delivery_id=delivery.id,
+            kind="digest",
+            subject=f"{period} {settings.SITE_NAME} digest: {len(items)} new stories",
+            items=items,
+            groups=dict(sorted(groups.items())),
+            links=_links(reader_id, topic_ids),
+        )
+    ids = [delivery.alert_id, *(m.alert_id for m in merged)]
+    alerts = list(_alerts_for(Alert.objects.filter(id__in=ids)))
+    items = [_item(a) for a in alerts]
+    topic_ids = sorted({r.topic_id for a in alerts for r in a.reasons.all()})
+    subject = items[0].headline if len(items) == 1 else (
+        f"{len(items)} new stories on {', '.join(sorted({t for i in items for t in i.topics[:1]}))}"
+    )  # fmt: skip
+    return Message(
+        delivery_id=delivery.id,
+        kind="alert",
+        subject=subject,
+        items=items,
+        links=_links(reader_id, topic_ids),
+    )
+
+
+def _alerts_for(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+    return (
+        alerts.select_related("story__lead_image", "story__publisher")
+        .prefetch_related("reasons__topic")
+        .order_by("-story__published_at")
+    )
+
+
+def _links(reader_id: int, topic_ids: list[int]) -> dict[str, str]:
+    from django.urls import reverse
+
+    return {
+        "unsubscribe": one_click_url("unfollow", reader_id, topic_ids),
+        "digest": one_click_url("digest", reader_id, topic_ids),
+        "snooze": one_click_url("snooze", reader_id, topic_ids),
+        "settings": settings.SITE_URL + reverse("alerts:my_topics"),
+    }
+
+
+# --- digests ---------------------------------------------------------------------------------
+
+
+def send_due_digests(now: dt.datetime | None = None) -> int:
+    """Make each reader's digest whose local time has come; one per reader per period, however
+    many schedulers run this at once."""
+    now = now or timezone.now()
+    waiting = Alert.objects.filter(digest__isnull=True, cadence__in=[Cadence.DAILY, Cadence.WEEKLY])
+    made = 0
+    for reader in User.objects.filter(id__in=waiting.values("reader_id")):
+        local = now.astimezone(zoneinfo.ZoneInfo(reader.timezone))
+        if local.time() < reader.digest_time:
+            continue
+        periods = [Digest.Period.DAILY]
+        if local.weekday() == reader.weekly_digest_day:
+            periods.append(Digest.Period.WEEKLY)
+        for period in periods:
+            made += _make_digest(reader, period, local.date(), now)
+    if made:
+        ring_doorbell()
+    return made
+
+
+def _make_digest(reader: User, period: str, day: dt.date, now: dt.datetime) -> int:
+    # A daily digest also carries instant alerts that the caps rolled over.
+    cadences = [Cadence.DAILY] if period == Digest.Period.DAILY else [Cadence.WEEKLY]
+    alerts = Alert.objects.filter(
+        reader=reader, digest__isnull=True, cadence__in=cadences, created_at__lte=now
+    )
+    if not alerts.exists():
+        return 0  # nothing new: no empty digest
+    try:
+        with transaction.atomic():
+            digest = Digest.objects.create(reader=reader, period=period, period_start=day)
+            alerts.update(digest=digest)
+            if reader.email_alerts and reader.email:
+                Delivery.objects.create(reader=reader, channel="email", digest=digest)
+    except IntegrityError:
+        return 0  # another scheduler made this period's digest first
+    return 1
+
+
+def sweep() -> dict[str, int]:
+    """Re-drive whatever was lost: fan-outs not finished, deliveries due or with expired leases."""
+    from alerts.tasks import fan_out_task
+
+    events = pending_events()
+    for event_id in events:
+        fan_out_task.enqueue(event_id)
+    return {"events": len(events), "deliveries": deliver_due()}

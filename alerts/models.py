@@ -1,5 +1,27 @@
+import base64
+import datetime as dt
+import secrets
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+
+from accounts.models import Cadence
+from stories.models import Story
+from topics.models import StoryTopic, Topic
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+class FollowQuerySet(models.QuerySet["Follow"]):
+    def active(self) -> "FollowQuerySet":
+        now = timezone.now()
+        return self.exclude(cadence=Cadence.OFF).filter(
+            Q(muted=False), Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now)
+        )
 
 
 class Schedule(models.Model):
@@ -20,3 +42,246 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Follow(models.Model):
+    """A reader's subscription to a topic, with how and when they want to hear of new stories."""
+
+    class Scope(models.TextChoices):
+        PRIMARY = "primary", "Only when it is the story's primary topic"
+        ABOUT = "about", "Whenever the story is about it"
+        MENTION = "mention", "Any mention"
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="follows")
+    cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.INSTANT)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ABOUT)
+    muted = models.BooleanField(default=False, help_text="Muted follows give no alerts at all.")
+    snoozed_until = models.DateTimeField(
+        null=True, blank=True, help_text="No alerts for stories published before this time."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["topic__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "topic"], name="follow_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reader} follows {self.topic}"
+
+    def is_snoozed(self) -> bool:
+        return self.snoozed_until is not None and self.snoozed_until > timezone.now()
+
+
+class Event(models.Model):
+    """The outbox: written in the publishing transaction, turned into alerts by the fan-out task.
+
+    Because it commits with the story, a crash between publishing and fan-out loses nothing: the
+    sweeper finds events not yet fanned out and runs them again.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        UPDATED = "updated", "Significant update"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="alert_events")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PUBLISHED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+    alert_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.story}"
+
+
+class AlertQuerySet(models.QuerySet["Alert"]):
+    def unread(self) -> "AlertQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Alert(models.Model):
+    """One notice to one reader about one story: at most one, however many followed topics match."""
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts"
+    )
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="alerts")
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, related_name="alerts")
+    cadence = models.CharField(
+        max_length=10,
+        choices=Cadence.choices,
+        help_text="Instant, or which digest it waits for: the most eager of the matching follows.",
+    )
+    digest = models.ForeignKey(
+        "Digest", on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "story"], name="alert_once_per_story"),
+        ]
+        indexes = [models.Index(fields=["reader", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.story} for {self.reader}"
+
+
+class AlertReason(models.Model):
+    """Why an alert was sent: one row per matching followed topic, with its role in the story."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reasons")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=10, choices=StoryTopic.Role.choices)
+
+    class Meta:
+        ordering = ["role", "topic__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "topic"], name="reason_once_per_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"because you follow {self.topic}, {self.get_role_display().lower()}"
+
+
+class Digest(models.Model):
+    """One daily or weekly email per reader per period; the unique constraint makes it one even
+    when several schedulers reach the same period together."""
+
+    class Period(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests"
+    )
+    period = models.CharField(max_length=10, choices=Period.choices)
+    period_start = models.DateField(help_text="The reader's local date the period began.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reader", "period", "period_start"], name="digest_once_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_period_display()} digest of {self.period_start} for {self.reader}"
+
+
+class WebhookEndpoint(models.Model):
+    """An HTTPS address that receives signed alert payloads (Standard Webhooks)."""
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=2000)
+    secret = models.CharField(
+        max_length=100,
+        default=new_webhook_secret,
+        help_text="whsec_…; the receiver verifies with it.",
+    )
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryQuerySet(models.QuerySet["Delivery"]):
+    def due(self, now: dt.datetime | None = None) -> "DeliveryQuerySet":
+        """Waiting and due, or claimed by a worker whose lease ran out (it died mid-send)."""
+        now = now or timezone.now()
+        waiting = Q(state__in=[Delivery.State.PENDING, Delivery.State.RETRYING],
+                    next_attempt_at__lte=now)  # fmt: skip
+        abandoned = Q(state=Delivery.State.SENDING, lease_until__lte=now)
+        return self.filter(waiting | abandoned)
+
+
+class Delivery(models.Model):
+    """One alert (or digest) on its way through one channel: the row is the truth, the task queue
+    only a doorbell. A worker claims it with a conditional update and a lease."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        RETRYING = "retrying", "Failed, will retry"
+        SENT = "sent", "Sent"
+        MERGED = "merged", "Sent with another alert"
+        ROLLED = "rolled", "Moved to the digest"
+        DEAD = "dead", "Gave up"
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=20)
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    digest = models.ForeignKey(
+        Digest, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+        help_text="A burst on one topic goes out as one message: the delivery that carried this.",
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "channel"],
+                condition=Q(alert__isnull=False, endpoint__isnull=True),
+                name="delivery_once_per_alert_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "endpoint"],
+                condition=Q(alert__isnull=False, endpoint__isnull=False),
+                name="delivery_once_per_alert_endpoint",
+            ),
+            models.UniqueConstraint(
+                fields=["digest", "channel"],
+                condition=Q(digest__isnull=False),
+                name="delivery_once_per_digest_channel",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} delivery {self.id} ({self.state})"

@@ -5,6 +5,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from alerts.actions import queue_fan_out
+from alerts.models import Event
 from stories.models import Image, Publisher, Story
 from topics.actions import sync_primary_topic
 
@@ -31,6 +33,9 @@ def publish_story(story: Story, *, at: dt.datetime | None = None) -> Story:
     story.save(update_fields=["status", "published_at", "copyright_year", "updated_at"])
     if story.status == Story.Status.PUBLISHED:
         sync_primary_topic(story)
+        # The outbox write commits with the story; alerts go once, on first publication.
+        if not story.alert_events.filter(kind=Event.Kind.PUBLISHED).exists():
+            queue_fan_out(story, Event.Kind.PUBLISHED)
     else:
         # Imported here: stories.tasks imports this module.
         from stories.tasks import publish_scheduled_story
@@ -40,6 +45,16 @@ def publish_story(story: Story, *, at: dt.datetime | None = None) -> Story:
             lambda: publish_scheduled_story.using(run_after=run_after).enqueue(story_id)
         )
     return story
+
+
+@transaction.atomic
+def flag_significant_update(story: Story) -> None:
+    """An editor's "this changed enough to tell followers": readers not yet alerted about the
+    story (new followers, newly added topics) get an alert; nobody gets a second one."""
+    if story.status != Story.Status.PUBLISHED:
+        raise ValueError("only a published story can be updated for its followers")
+    sync_primary_topic(story)
+    queue_fan_out(story, Event.Kind.UPDATED)
 
 
 @transaction.atomic

@@ -1,10 +1,12 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from stories.actions import publish_story, unpublish_story
+from stories.actions import flag_significant_update, publish_story, unpublish_story
 from stories.models import Image, Publisher, Story
 from topics.models import StoryTopic
 
@@ -55,7 +57,7 @@ class StoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ("primary_topic", "lead_image")
     readonly_fields = ("status", "created_by", "created_at", "updated_at", "preview_link")
     inlines = [StoryTopicInline]
-    actions = ["publish_selected", "unpublish_selected"]
+    actions = ["publish_selected", "unpublish_selected", "send_update_alerts"]
     list_select_related = ("primary_topic",)
     fieldsets = (
         (None, {"fields": ("headline", "slug", "standfirst", "byline", "publisher")}),
@@ -74,6 +76,14 @@ class StoryAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the inline topics are saved, so that the alerts see them. Choosing "published"
+        # or "scheduled" in the form is the same act as the publish action.
+        story = form.instance
+        if "status" in form.changed_data and story.status != Story.Status.DRAFT:
+            publish_story(story, at=story.published_at)
+
     @admin.display(description="Preview")
     def preview_link(self, story: Story) -> str:
         if not story.pk:
@@ -88,6 +98,13 @@ class StoryAdmin(admin.ModelAdmin):
                 story, at=story.published_at if story.status != Story.Status.PUBLISHED else None
             )
         self.message_user(request, f"{queryset.count()} stories published or scheduled.")
+
+    @admin.action(description="Significant update: alert followers not yet alerted")
+    def send_update_alerts(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
+        published = queryset.filter(status=Story.Status.PUBLISHED)
+        for story in published:
+            flag_significant_update(story)
+        self.message_user(request, f"Alerts queued for {published.count()} published stories.")
 
     @admin.action(description="Unpublish selected stories (back to draft)")
     def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:

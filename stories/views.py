@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from alerts.actions import mark_story_read
 from stories.models import Story
 from topics.models import StoryTopic
 
@@ -16,6 +17,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
     story = get_object_or_404(Story.objects.published().for_listing(), slug=slug)
+    if request.user.is_authenticated:
+        mark_story_read(request.user, story)
     return _render_story(request, story, preview=False)
 
 

@@ -181,6 +181,24 @@ if env_bool("BEHIND_TLS_PROXY", False):
 STORIES_PER_PAGE = env_int("STORIES_PER_PAGE", 20)
 # Hosts or CIDR ranges that ingest may fetch from although they are private (intranet installs).
 INGEST_FETCH_ALLOW = env_list("INGEST_FETCH_ALLOW", [])
+# The same for webhook endpoints readers register.
+WEBHOOK_ALLOW = env_list("WEBHOOK_ALLOW", [])
+
+# Absolute links in emails, feeds and webhooks start with this.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Without EMAIL_HOST, mail is printed on the console (the demo); with it, sent over SMTP.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 20
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tidings <alerts@localhost>")
 
 LOGGING = {
     "version": 1,

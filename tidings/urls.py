@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from accounts.forms import ThrottledAuthenticationForm
 from stories.views import home
 from tidings.views import healthz, media
 
@@ -14,8 +15,16 @@ urlpatterns = [
     path("stories/", include("stories.urls")),
     path("topics/", include("topics.urls")),
     path("reuse/", include("reuse.urls")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("accounts.urls")),
+    # Password reset and change, with the templates in tidings/templates/registration/.
+    path("account/", include("django.contrib.auth.urls")),
+    path("alerts/", include("alerts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

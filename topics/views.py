@@ -15,7 +15,8 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(survivor, permanent=True)
     stories = Story.objects.published().filter(story_topics__topic=topic).for_listing().distinct()
     page = Paginator(stories, settings.STORIES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "topics/topic_detail.html", {"topic": topic, "page": page})
+    context = {"topic": topic, "page": page, "follower_count": topic.follows.count()}
+    return render(request, "topics/topic_detail.html", context)
 
 
 def topic_index(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,264 @@
+import datetime as dt
+import json
+import re
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from alerts import actions
+from alerts.forms import FollowForm, ImportForm, WebhookForm
+from alerts.models import Alert, Follow, WebhookEndpoint
+from alerts.tokens import read_token
+from stories.models import Story
+from tidings.safehttp import SafeHTTPError
+from topics.models import Topic
+
+MAX_IMPORT_BYTES = 1024 * 1024
+_TOPIC_PATH = re.compile(r"/topics/([-\w]+)/")
+
+
+def _reader(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+@require_POST
+def follow(request: HttpRequest, slug: str) -> HttpResponse:
+    """Follow or unfollow; a plain form POST redirects back, an htmx POST gets the new button."""
+    topic = get_object_or_404(Topic.objects.live(), slug=slug)
+    if not request.user.is_authenticated:
+        login = f"{reverse('login')}?next={_next(request, topic.get_absolute_url())}"
+        if request.headers.get("HX-Request"):
+            return HttpResponse(status=204, headers={"HX-Redirect": login})
+        return redirect(login)
+    reader = _reader(request)
+    if request.POST.get("action") == "unfollow":
+        actions.unfollow_topic(reader, topic)
+        following = False
+    else:
+        actions.follow_topic(reader, topic)
+        following = True
+    if request.headers.get("HX-Request"):
+        context = {"topic": topic, "following": following, "variant": request.POST.get("variant")}
+        return render(request, "alerts/_follow_button.html", context)
+    verb = "now follow" if following else "no longer follow"
+    messages.success(request, f"You {verb} {topic.name}.")
+    return redirect(_next(request, topic.get_absolute_url()))
+
+
+@login_required
+def my_topics(request: HttpRequest) -> HttpResponse:
+    follows = Follow.objects.filter(reader=_reader(request)).select_related("topic")
+    rows = [(f, FollowForm(instance=f, prefix=f"f{f.id}")) for f in follows]
+    return render(request, "alerts/my_topics.html", {"rows": rows, "import_form": ImportForm()})
+
+
+@login_required
+@require_POST
+def edit_follow(request: HttpRequest, follow_id: int) -> HttpResponse:
+    follow = get_object_or_404(Follow, id=follow_id, reader=_reader(request))
+    form = FollowForm(request.POST, instance=follow, prefix=f"f{follow.id}")
+    if not form.is_valid():
+        messages.error(request, f"Not saved: {form.errors.as_text()}")
+        return redirect("alerts:my_topics")
+    fields = {name: form.cleaned_data[name] for name in ("cadence", "scope", "muted")}
+    days = form.cleaned_data.get("snooze_days")
+    if days is not None:
+        fields["snoozed_until"] = timezone.now() + dt.timedelta(days=days) if days else None
+    actions.update_follow(follow, **fields)
+    messages.success(request, f"Saved your settings for {follow.topic.name}.")
+    return redirect("alerts:my_topics")
+
+
+@login_required
+def export_follows(request: HttpRequest, fmt: str) -> HttpResponse:
+    follows = Follow.objects.filter(reader=_reader(request)).select_related("topic")
+    response: HttpResponse
+    if fmt == "json":
+        data = {
+            "format": "tidings-follows",
+            "version": 1,
+            "follows": [
+                {
+                    "topic": f.topic.slug,
+                    "name": f.topic.name,
+                    "kind": f.topic.kind,
+                    "cadence": f.cadence,
+                    "scope": f.scope,
+                    "muted": f.muted,
+                }
+                for f in follows
+            ],
+        }
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    elif fmt == "opml":
+        body = render_to_string(
+            "alerts/follows.opml", {"follows": follows, "SITE_URL": settings.SITE_URL}
+        )
+        response = HttpResponse(body, content_type="text/x-opml; charset=utf-8")
+    else:
+        return HttpResponseBadRequest("export as json or opml")
+    response["Content-Disposition"] = f'attachment; filename="tidings-follows.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def import_follows(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a file to import.")
+        return redirect("alerts:my_topics")
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_IMPORT_BYTES:
+        messages.error(request, "That file is over the 1 MiB import limit.")
+        return redirect("alerts:my_topics")
+    try:
+        wanted = _read_import(upload.read())
+    except ValueError as exc:
+        messages.error(request, f"Nothing imported: {exc}")
+        return redirect("alerts:my_topics")
+    topics = {t.slug: t for t in Topic.objects.live().filter(slug__in=[w[0] for w in wanted])}
+    by_name = {
+        t.name.casefold(): t for t in Topic.objects.live().filter(name__in=[w[1] for w in wanted])
+    }
+    added, unknown = 0, []
+    for slug, name, fields in wanted:
+        topic = topics.get(slug) or by_name.get(name.casefold())
+        if topic is None:
+            unknown.append(name or slug)
+            continue
+        actions.follow_topic(_reader(request), topic, **fields)
+        added += 1
+    note = f" Not found here: {', '.join(unknown[:10])}." if unknown else ""
+    messages.success(request, f"Imported {added} follows.{note}")
+    return redirect("alerts:my_topics")
+
+
+def _read_import(data: bytes) -> list[tuple[str, str, dict[str, object]]]:
+    """(slug, name, follow settings) from a tidings JSON export or an OPML file."""
+    text = data.decode("utf-8-sig", errors="replace").lstrip()
+    if text.startswith("{"):
+        try:
+            doc = json.loads(text)
+            rows = doc["follows"]
+        except (ValueError, KeyError, TypeError):
+            raise ValueError("this is not a tidings follows export") from None
+        allowed = {"cadence": dict(Follow._meta.get_field("cadence").choices or []),
+                   "scope": dict(Follow._meta.get_field("scope").choices or [])}  # fmt: skip
+        wanted = []
+        for row in rows:
+            if not isinstance(row, dict):
+                continue
+            fields: dict[str, object] = {
+                k: row[k] for k in ("cadence", "scope") if row.get(k) in allowed[k]
+            }
+            if isinstance(row.get("muted"), bool):
+                fields["muted"] = row["muted"]
+            wanted.append((str(row.get("topic", "")), str(row.get("name", "")), fields))
+        return wanted
+    try:
+        root = fromstring(data, forbid_dtd=True)
+    except (ParseError, DefusedXmlException) as exc:
+        raise ValueError(f"this is neither JSON nor safe OPML ({type(exc).__name__})") from None
+    wanted = []
+    for outline in root.iter("outline"):
+        url = outline.get("xmlUrl") or outline.get("htmlUrl") or ""
+        match = _TOPIC_PATH.search(url)
+        name = outline.get("title") or outline.get("text") or ""
+        if match or name:
+            wanted.append((match.group(1) if match else "", name, {}))
+    return wanted
+
+
+@login_required
+def my_feed(request: HttpRequest) -> HttpResponse:
+    reader = _reader(request)
+    followed = Follow.objects.filter(reader=reader, muted=False).values("topic_id")
+    stories = (
+        Story.objects.published()
+        .for_listing()
+        .filter(story_topics__topic_id__in=followed)
+        .distinct()
+    )
+    page = Paginator(stories, settings.STORIES_PER_PAGE).get_page(request.GET.get("page"))
+    unread = set(
+        Alert.objects.filter(
+            reader=reader, read_at__isnull=True, story__in=page.object_list
+        ).values_list("story_id", flat=True)
+    )
+    return render(request, "alerts/my_feed.html", {"page": page, "unread": unread})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    reader = _reader(request)
+    if request.method == "POST":
+        actions.mark_read(reader)
+        return redirect("alerts:notifications")
+    alerts = (
+        Alert.objects.filter(reader=reader)
+        .select_related("story")
+        .prefetch_related("reasons__topic")
+    )
+    page = Paginator(alerts, 30).get_page(request.GET.get("page"))
+    return render(request, "alerts/notifications.html", {"page": page})
+
+
+@login_required
+def webhooks(request: HttpRequest) -> HttpResponse:
+    reader = _reader(request)
+    form = WebhookForm()
+    if request.method == "POST":
+        if "delete" in request.POST:
+            WebhookEndpoint.objects.filter(reader=reader, id=request.POST["delete"]).delete()
+            return redirect("alerts:webhooks")
+        form = WebhookForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.add_webhook(reader, form.cleaned_data["url"])
+            except SafeHTTPError as exc:
+                form.add_error("url", f"Refused: {exc}")
+            else:
+                messages.success(request, "Endpoint added. Verify our signatures with its secret.")
+                return redirect("alerts:webhooks")
+    endpoints = WebhookEndpoint.objects.filter(reader=reader)
+    return render(request, "alerts/webhooks.html", {"form": form, "endpoints": endpoints})
+
+
+# One-click links arrive from mail clients (RFC 8058 POSTs, with no session or CSRF token); the
+# signed token is the permission. A GET only shows a confirmation, so link scanners change nothing.
+@csrf_exempt
+def one_click(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        action, reader_id, topic_ids = read_token(token)
+    except signing.BadSignature:
+        return render(request, "alerts/one_click.html", {"invalid": True}, status=400)
+    topics = Topic.objects.filter(id__in=topic_ids)
+    if request.method == "POST":
+        changed = actions.apply_one_click(action, reader_id, topic_ids)
+        context = {"done": True, "action": action, "topics": topics, "changed": changed}
+        return render(request, "alerts/one_click.html", context)
+    return render(request, "alerts/one_click.html", {"action": action, "topics": topics})

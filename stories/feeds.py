@@ -1,0 +1,46 @@
+"""Atom feeds of stories. Credit, copyright and licence travel with every entry (`rights`)."""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Atom1Feed
+
+from stories.models import Story
+
+FEED_SIZE = 30
+
+
+class RightsAtomFeed(Atom1Feed):
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        if item.get("rights"):
+            handler.addQuickElement("rights", item["rights"])
+
+
+class StoryFeed(Feed):
+    """Base for story feeds: subclasses say which stories (`items`) and what the feed is."""
+
+    feed_type = RightsAtomFeed
+
+    def item_title(self, item: Story) -> str:
+        return item.headline
+
+    def item_description(self, item: Story) -> str:
+        return item.standfirst
+
+    def item_link(self, item: Story) -> str:
+        return item.get_absolute_url()
+
+    def item_author_name(self, item: Story) -> str:
+        return item.byline
+
+    def item_pubdate(self, item: Story) -> dt.datetime | None:
+        return item.published_at
+
+    def item_updateddate(self, item: Story) -> dt.datetime | None:
+        return item.updated_at
+
+    def item_extra_kwargs(self, item: Story) -> dict[str, Any]:
+        credit = f" {item.lead_image.credit}." if item.lead_image and item.lead_image.credit else ""
+        return {"rights": f"{item.copyright_line}{credit}"}
