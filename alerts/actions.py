@@ -282,7 +282,7 @@ def _gather_burst(delivery: Delivery) -> list[Delivery]:
 
 
 def _failed(delivery: Delivery, merged: list[Delivery], error: str, *, permanent: bool) -> None:
-    attempts = delivery.attempts + 1  # the claim's increment is not on this instance
+    attempts = delivery.attempts  # loaded after the claim, so it counts this attempt
     dead = permanent or attempts > len(BACKOFF)
     with transaction.atomic():
         if dead:

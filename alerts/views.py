@@ -162,10 +162,11 @@ def _read_import(data: bytes) -> list[tuple[str, str, dict[str, object]]]:
     text = data.decode("utf-8-sig", errors="replace").lstrip()
     if text.startswith("{"):
         try:
-            doc = json.loads(text)
-            rows = doc["follows"]
+            rows = json.loads(text)["follows"]
         except (ValueError, KeyError, TypeError):
             raise ValueError("this is not a tidings follows export") from None
+        if not isinstance(rows, list):
+            raise ValueError('"follows" should be a list')
         allowed = {"cadence": dict(Follow._meta.get_field("cadence").choices or []),
                    "scope": dict(Follow._meta.get_field("scope").choices or [])}  # fmt: skip
         wanted = []

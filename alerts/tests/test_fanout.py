@@ -1,0 +1,134 @@
+"""Fan-out: who gets an alert for a new story, and why; one per reader per story."""
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.actions import ensure_user
+from accounts.models import Cadence
+from alerts.actions import fan_out, follow_topic
+from alerts.models import Alert, Delivery, Event, Follow, WebhookEndpoint
+from stories.actions import flag_significant_update
+from stories.models import Story
+from tidings.test import PASSWORD, BaseTestCase
+from topics.actions import attach_topic, ensure_topic
+from topics.models import StoryTopic, Topic
+
+KESTREL = ("Kestrel Energy", Topic.Kind.ORGANISATION)
+KENYA = ("Kenya", Topic.Kind.PLACE)
+CLIMATE = ("Climate", Topic.Kind.THEME)
+
+
+class FanOutTests(BaseTestCase):
+    def setUp(self) -> None:
+        self.kestrel = ensure_topic(*KESTREL)
+        self.kenya = ensure_topic(*KENYA)
+        self.climate = ensure_topic(*CLIMATE)
+
+    def publish(
+        self, headline: str = "Kestrel Energy opens a wind farm in Kenya", **kw: Any
+    ) -> Story:
+        return self.make_story(headline, **kw)
+
+    def run_fan_out(self, story: Story) -> int:
+        event = Event.objects.filter(story=story).latest("created_at")
+        return fan_out(event.id)
+
+    def test_one_alert_per_reader_however_many_topics_match_with_the_reasons(self) -> None:
+        for topic in (self.kestrel, self.kenya, self.climate):
+            follow_topic(self.alice, topic)
+        story = self.publish()
+        self.assertEqual(self.run_fan_out(story), 1)
+        alert = Alert.objects.get(reader=self.alice)
+        reasons = {(r.topic.name, r.role) for r in alert.reasons.all()}
+        self.assertEqual(
+            reasons, {("Kestrel Energy", "primary"), ("Kenya", "about"), ("Climate", "about")}
+        )
+        self.assertIn("because you follow Kestrel Energy", str(alert.reasons.get(role="primary")))
+        self.assertEqual(alert.cadence, Cadence.INSTANT)
+        self.assertEqual(Delivery.objects.get(alert=alert).channel, "email")
+
+    def test_running_the_fan_out_twice_is_harmless(self) -> None:
+        follow_topic(self.alice, self.kenya)
+        story = self.publish()
+        event = Event.objects.get(story=story)
+        fan_out(event.id)
+        Event.objects.filter(id=event.id).update(fanned_out_at=None)  # as if it crashed at the end
+        fan_out(event.id)
+        self.assertEqual(Alert.objects.filter(reader=self.alice).count(), 1)
+        self.assertEqual(Delivery.objects.filter(reader=self.alice).count(), 1)
+
+    def test_scope_decides_which_roles_count(self) -> None:
+        dana = ensure_user("dana", PASSWORD, email="dana@example.com")
+        story = self.publish(topics=(KESTREL, KENYA))
+        attach_topic(story, self.climate.id, role=StoryTopic.Role.MENTION, salience=0.1)
+        follow_topic(self.alice, self.kenya, scope=Follow.Scope.PRIMARY)  # Kenya is "about"
+        follow_topic(self.charlie, self.kenya, scope=Follow.Scope.ABOUT)
+        follow_topic(dana, self.climate, scope=Follow.Scope.ABOUT)  # Climate is a mention
+        follow_topic(self.bob, self.climate, scope=Follow.Scope.MENTION)
+        Story.objects.filter(id=story.id).update(created_by=None)  # bob is not the author here
+        self.run_fan_out(story)
+        self.assertEqual(
+            set(Alert.objects.values_list("reader__username", flat=True)), {"charlie", "bob"}
+        )
+
+    def test_muted_snoozed_off_and_the_author_get_nothing(self) -> None:
+        dana = ensure_user("dana", PASSWORD, email="dana@example.com")
+        follow_topic(self.alice, self.kenya, muted=True)
+        follow_topic(self.charlie, self.kenya, snoozed_until=timezone.now() + dt.timedelta(days=1))
+        follow_topic(dana, self.kenya, cadence=Cadence.OFF)
+        follow_topic(self.bob, self.kenya)  # bob wrote the story
+        self.assertEqual(self.run_fan_out(self.publish()), 0)
+
+    def test_an_expired_snooze_alerts_again(self) -> None:
+        follow_topic(self.alice, self.kenya, snoozed_until=timezone.now() - dt.timedelta(hours=1))
+        self.assertEqual(self.run_fan_out(self.publish()), 1)
+
+    def test_the_most_eager_follow_decides_the_cadence(self) -> None:
+        follow_topic(self.alice, self.kenya, cadence=Cadence.WEEKLY)
+        follow_topic(self.alice, self.climate, cadence=Cadence.DAILY)
+        self.run_fan_out(self.publish())
+        alert = Alert.objects.get(reader=self.alice)
+        self.assertEqual(alert.cadence, Cadence.DAILY)
+        self.assertFalse(Delivery.objects.exists(), "digest alerts wait for their digest")
+
+    def test_a_significant_update_alerts_only_readers_who_have_not_had_the_story(self) -> None:
+        follow_topic(self.alice, self.kenya)
+        story = self.publish()
+        self.run_fan_out(story)
+        follow_topic(self.charlie, self.kenya)
+        flag_significant_update(story)
+        self.assertEqual(self.run_fan_out(story), 1)
+        self.assertEqual(Alert.objects.filter(story=story).count(), 2)
+        self.assertEqual(Alert.objects.filter(reader=self.alice).count(), 1)
+
+    def test_republishing_does_not_alert_again(self) -> None:
+        from stories.actions import publish_story
+
+        story = self.publish()
+        publish_story(story)
+        self.assertEqual(Event.objects.filter(story=story).count(), 1)
+
+    def test_webhook_endpoints_get_a_delivery_each_and_email_can_be_off(self) -> None:
+        follow_topic(self.alice, self.kenya)
+        self.alice.email_alerts = False
+        self.alice.save(update_fields=["email_alerts"])
+        WebhookEndpoint.objects.create(reader=self.alice, url="https://hooks.example/a")
+        WebhookEndpoint.objects.create(reader=self.alice, url="https://hooks.example/b")
+        self.run_fan_out(self.publish())
+        self.assertEqual(
+            sorted(Delivery.objects.values_list("channel", flat=True)), ["webhook", "webhook"]
+        )
+
+    def test_batches_cover_every_reader(self) -> None:
+        from alerts import fanout
+
+        readers = [ensure_user(f"reader{i}", PASSWORD, email=f"r{i}@example.com") for i in range(7)]
+        for reader in readers:
+            follow_topic(reader, self.kenya)
+        old, fanout.BATCH_READERS = fanout.BATCH_READERS, 3
+        try:
+            self.assertEqual(self.run_fan_out(self.publish()), 7)
+        finally:
+            fanout.BATCH_READERS = old
