@@ -9,13 +9,13 @@ import datetime as dt
 import time
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import User
 from alerts.models import Alert, AlertReason, Delivery, Event, Follow, WebhookEndpoint
 from topics.models import StoryTopic
 
-BATCH_READERS = 1000
 
 # A follow matches a story topic when it is live and its scope admits the topic's role.
 _MATCH = """
@@ -92,7 +92,8 @@ def _statements() -> list[str]:
 
 
 def _reader_batches(event: Event, params: dict[str, Any]) -> list[tuple[int, int]]:
-    """(after, upto] ranges of reader ids holding at most BATCH_READERS matching readers each."""
+    """(after, upto] ranges of reader ids holding at most ALERTS_FANOUT_BATCH readers each."""
+    size = settings.ALERTS_FANOUT_BATCH
     t = _tables()
     with connection.cursor() as cursor:
         # Only table names (from model metadata) are interpolated; values go as parameters.
@@ -107,8 +108,8 @@ def _reader_batches(event: Event, params: dict[str, Any]) -> list[tuple[int, int
         )
         ids = [row[0] for row in cursor.fetchall()]
     bounds, after = [], 0
-    for start in range(0, len(ids), BATCH_READERS):
-        upto = ids[min(start + BATCH_READERS, len(ids)) - 1]
+    for start in range(0, len(ids), size):
+        upto = ids[min(start + size, len(ids)) - 1]
         bounds.append((after, upto))
         after = upto
     return bounds

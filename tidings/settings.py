@@ -181,6 +181,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
 STORIES_PER_PAGE = env_int("STORIES_PER_PAGE", 20)
 # Hosts or CIDR ranges that ingest may fetch from although they are private (intranet installs).
 INGEST_FETCH_ALLOW = env_list("INGEST_FETCH_ALLOW", [])
+# Readers per fan-out transaction: smaller batches hold locks for less time, larger ones are faster.
+ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 1000)
 # The same for webhook endpoints readers register.
 WEBHOOK_ALLOW = env_list("WEBHOOK_ALLOW", [])
 

@@ -122,13 +122,8 @@ class FanOutTests(BaseTestCase):
         )
 
     def test_batches_cover_every_reader(self) -> None:
-        from alerts import fanout
-
         readers = [ensure_user(f"reader{i}", PASSWORD, email=f"r{i}@example.com") for i in range(7)]
         for reader in readers:
             follow_topic(reader, self.kenya)
-        old, fanout.BATCH_READERS = fanout.BATCH_READERS, 3
-        try:
+        with self.settings(ALERTS_FANOUT_BATCH=3):
             self.assertEqual(self.run_fan_out(self.publish()), 7)
-        finally:
-            fanout.BATCH_READERS = old
