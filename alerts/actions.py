@@ -339,11 +339,7 @@ def _item(alert: Alert) -> Item:
         url=settings.SITE_URL + story.get_absolute_url(),
         published_at=story.published_at.isoformat() if story.published_at else "",
         topics=[r.topic.name for r in reasons],
-        reasons=[
-            f"because you follow {r.topic.name}, "
-            + ("the story's primary topic" if r.role == "primary" else f"in the role {r.role}")
-            for r in reasons
-        ],
+        reasons=[str(r) for r in reasons],
         photo_credit=story.lead_image.credit if story.lead_image else "",
         copyright=story.copyright_line,
         licence=Licence(story.effective_licence).label,

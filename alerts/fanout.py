@@ -16,7 +16,6 @@ from accounts.models import User
 from alerts.models import Alert, AlertReason, Delivery, Event, Follow, WebhookEndpoint
 from topics.models import StoryTopic
 
-
 # A follow matches a story topic when it is live and its scope admits the topic's role.
 _MATCH = """
     st.story_id = %(story)s

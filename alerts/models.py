@@ -143,6 +143,12 @@ class Alert(models.Model):
 class AlertReason(models.Model):
     """Why an alert was sent: one row per matching followed topic, with its role in the story."""
 
+    ROLE_PHRASES = {
+        StoryTopic.Role.PRIMARY: "the story's primary topic",
+        StoryTopic.Role.ABOUT: "which the story is about",
+        StoryTopic.Role.MENTION: "which the story mentions",
+    }
+
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reasons")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     role = models.CharField(max_length=10, choices=StoryTopic.Role.choices)
@@ -154,7 +160,7 @@ class AlertReason(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"because you follow {self.topic}, {self.get_role_display().lower()}"
+        return f"because you follow {self.topic.name}, {self.ROLE_PHRASES[self.role]}"
 
 
 class Digest(models.Model):

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.actions import ensure_user
+from alerts.actions import follow_topic
 from comments.actions import post_comment
 from stories.actions import ensure_publisher, publish_story, save_image, save_story
 from tidings.sample import photos, topics
@@ -35,6 +36,9 @@ class Command(BaseCommand):
                 website="https://chronicle.example",
             )
             registry = self._topics()
+            # alice follows a few topics first, so the demo has alerts in her notifications.
+            for data in STORIES[:3]:
+                follow_topic(users["alice"], registry[data["topics"][0]])
             now = timezone.now()
             for index, data in enumerate(STORIES, start=1):
                 if self.stderr.isatty():
