@@ -143,7 +143,7 @@ class Alert(models.Model):
 class AlertReason(models.Model):
     """Why an alert was sent: one row per matching followed topic, with its role in the story."""
 
-    ROLE_PHRASES = {
+    ROLE_PHRASES: dict[str, str] = {
         StoryTopic.Role.PRIMARY: "the story's primary topic",
         StoryTopic.Role.ABOUT: "which the story is about",
         StoryTopic.Role.MENTION: "which the story mentions",
