@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -169,12 +169,16 @@ def claim(delivery_id: int, now: dt.datetime) -> bool:
 
 def deliver_due(limit: int = 500) -> int:
     """Send what is due; any number of workers may run this at once."""
+    from alerts.channels import CHANNELS
+
     sent = 0
-    ids = list(
-        Delivery.objects.due().order_by("next_attempt_at").values_list("id", flat=True)[:limit]
-    )
-    for delivery_id in ids:
-        sent += deliver(delivery_id)
+    due = Delivery.objects.due().order_by("next_attempt_at").values_list("id", flat=True)
+    try:
+        for delivery_id in list(due[:limit]):
+            sent += deliver(delivery_id)
+    finally:
+        for channel in CHANNELS.values():
+            channel.close()
     return sent
 
 
@@ -222,10 +226,10 @@ def _held(delivery: Delivery, now: dt.datetime) -> bool:
     sent = Delivery.objects.filter(
         reader=reader, channel="email", alert__isnull=False, state=Delivery.State.SENT
     )
-    if (
-        sent.filter(sent_at__gt=now - dt.timedelta(hours=1)).count() >= reader.max_alerts_per_hour
-        or sent.filter(sent_at__gt=now - dt.timedelta(days=1)).count() >= reader.max_alerts_per_day
-    ):
+    counts = sent.filter(sent_at__gt=now - dt.timedelta(days=1)).aggregate(
+        day=Count("id"), hour=Count("id", filter=Q(sent_at__gt=now - dt.timedelta(hours=1)))
+    )
+    if counts["hour"] >= reader.max_alerts_per_hour or counts["day"] >= reader.max_alerts_per_day:
         with transaction.atomic():
             Delivery.objects.filter(id=delivery.id).update(
                 state=Delivery.State.ROLLED, lease_until=None, attempts=F("attempts") - 1

@@ -212,5 +212,6 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "propagate": True},
         "httpx": {"level": "WARNING"},  # one INFO line per request drowns the ingest progress
+        "mail.log": {"level": "WARNING"},  # aiosmtpd (tests, benchmarks) logs every SMTP verb
     },
 }

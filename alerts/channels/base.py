@@ -44,3 +44,6 @@ class Channel:
 
     def send(self, delivery: "Delivery", message: Message) -> None:
         raise NotImplementedError
+
+    def close(self) -> None:
+        """End a batch: release whatever `send` kept open between messages."""

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 
 from alerts.channels.base import Channel, DeliveryError, Message
@@ -10,7 +11,17 @@ from alerts.models import Delivery
 
 
 class EmailChannel(Channel):
+    """One SMTP connection serves a whole batch of deliveries; a failure drops it."""
+
     name = "email"
+
+    def __init__(self) -> None:
+        self._connection: BaseEmailBackend | None = None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def send(self, delivery: Delivery, message: Message) -> None:
         reader = delivery.reader
@@ -31,8 +42,10 @@ class EmailChannel(Channel):
         email.attach_alternative(
             render_to_string("alerts/email/message.html", context), "text/html"
         )
+        if self._connection is None:
+            self._connection = get_connection(fail_silently=False)
         try:
-            get_connection(fail_silently=False).send_messages([email])
+            self._connection.send_messages([email])
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise DeliveryError(

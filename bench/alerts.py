@@ -1,0 +1,126 @@
+"""Fan-out and email delivery, each against the plainest way to do the same work, in one run.
+
+- fan-out: `alerts.actions.fan_out` (set-based SQL, batched) writing alert, reason and delivery
+  rows for N followers, against computing the same rows in Python and `bulk_create`-ing them.
+- delivery: `deliver_due` (claim, noise checks, render text+HTML, send, record) to a loopback
+  aiosmtpd server, against Django's `send_mail` of a plain message per alert to the same server.
+
+It runs on a throwaway SQLite database (bench/__main__.py points DATABASE_URL at it).
+"""
+
+import time
+
+from django.core.mail import send_mail
+from django.core.management import call_command
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from accounts.models import User
+from alerts.actions import deliver_due, fan_out
+from alerts.models import Alert, AlertReason, Delivery, Event, Follow
+from stories.actions import ensure_publisher, publish_story, save_story
+from tidings.test import SMTPSink
+from topics.actions import attach_ranked_topics, ensure_topic
+from topics.models import StoryTopic
+
+
+def _setup(readers: int) -> Event:
+    call_command("migrate", verbosity=0)
+    kenya = ensure_topic("Kenya", "place")
+    with transaction.atomic():
+        User.objects.bulk_create(
+            [User(username=f"bench{i}", email=f"bench{i}@example.com", password="!")
+             for i in range(readers)], batch_size=2000,
+        )  # fmt: skip
+        Follow.objects.bulk_create(
+            [Follow(reader=u, topic=kenya) for u in User.objects.filter(username__startswith="bench")],
+            batch_size=2000,
+        )  # fmt: skip
+        publisher = ensure_publisher("bench", name="Bench", copyright_holder="Bench Ltd")
+        story = save_story("bench-story", headline="Kenya votes", body="Polls open.",
+                           publisher=publisher)  # fmt: skip
+        attach_ranked_topics(story, [kenya.id])
+        publish_story(story)
+    return Event.objects.get(story=story)
+
+
+def _clear(event: Event) -> None:
+    Alert.objects.filter(story=event.story).delete()
+    Event.objects.filter(id=event.id).update(fanned_out_at=None)
+
+
+def _naive(event: Event) -> None:
+    """The same rows, the obvious way: read matches into Python, then bulk insert."""
+    now = timezone.now()
+    with transaction.atomic():
+        matches = list(
+            Follow.objects.filter(topic__story_topics__story=event.story_id).values_list(
+                "reader_id", "topic_id", "topic__story_topics__role"
+            )
+        )
+        alerts = Alert.objects.bulk_create(
+            [Alert(reader_id=r, story_id=event.story_id, event=event, cadence="instant",
+                   created_at=now) for r, _, _ in matches], batch_size=1000,
+        )  # fmt: skip
+        AlertReason.objects.bulk_create(
+            [AlertReason(alert=a, topic_id=t, role=role)
+             for a, (_, t, role) in zip(alerts, matches, strict=True)], batch_size=1000,
+        )  # fmt: skip
+        Delivery.objects.bulk_create(
+            [Delivery(reader_id=a.reader_id, channel="email", alert=a) for a in alerts],
+            batch_size=1000,
+        )
+
+
+def _best(fn, rounds: int) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run(quick: bool = False) -> None:
+    readers = 2000 if quick else 10_000
+    emails = 100 if quick else 400
+    print(f"setting up {readers} readers following one topic…", flush=True)
+    event = _setup(readers)
+    assert StoryTopic.objects.filter(story=event.story).count() == 1
+
+    fan_times, naive_times = [], []
+    for round_ in range(3):
+        _clear(event)
+        start = time.perf_counter()
+        count = fan_out(event.id)
+        fan_times.append(time.perf_counter() - start)
+        assert count == readers, count
+        _clear(event)
+        start = time.perf_counter()
+        _naive(event)
+        naive_times.append(time.perf_counter() - start)
+        print(f"  round {round_ + 1}/3: fan_out {fan_times[-1]:.2f} s, "
+              f"bulk_create {naive_times[-1]:.2f} s", flush=True)  # fmt: skip
+    fan, naive = min(fan_times), min(naive_times)
+    print(f"fan-out:      {readers / fan:8.0f} readers/s  ({fan:.2f} s for {readers})")
+    print(f"bulk_create:  {readers / naive:8.0f} readers/s  ({naive:.2f} s)  [baseline]")
+    print(f"ratio:        {naive / fan:.2f}x the baseline's throughput")
+
+    _clear(event)
+    fan_out(event.id)
+    Delivery.objects.exclude(id__in=Delivery.objects.order_by("id").values("id")[:emails]).delete()
+    sink = SMTPSink()
+    with sink.running(), override_settings(**sink.settings()):
+        start = time.perf_counter()
+        sent = deliver_due(limit=emails)
+        ours = time.perf_counter() - start
+        assert sent == emails, sent
+        start = time.perf_counter()
+        for i in range(emails):
+            send_mail("Kenya votes", "Polls open.", None, [f"bench{i}@example.com"])
+        plain = time.perf_counter() - start
+    assert len(sink.messages) == 2 * emails
+    print(f"delivery:     {emails / ours:8.0f} emails/s  ({emails} alerts, text+HTML, headers)")
+    print(f"send_mail:    {emails / plain:8.0f} emails/s  [baseline]")
+    print(f"ratio:        {plain / ours:.2f}x the baseline's throughput")
