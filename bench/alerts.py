@@ -74,15 +74,6 @@ def _naive(event: Event) -> None:
         )
 
 
-def _best(fn, rounds: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def run(quick: bool = False) -> None:
     readers = 2000 if quick else 10_000
     emails = 100 if quick else 400
