@@ -127,3 +127,27 @@ class FanOutTests(BaseTestCase):
             follow_topic(reader, self.kenya)
         with self.settings(ALERTS_FANOUT_BATCH=3):
             self.assertEqual(self.run_fan_out(self.publish()), 7)
+
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+class QueueTests(BaseTestCase):
+    def test_publishing_alerts_followers_through_the_task_queue(self) -> None:
+        follow_topic(self.alice, ensure_topic(*KENYA))
+        with self.settings(TASKS=IMMEDIATE), self.captureOnCommitCallbacks(execute=True):
+            story = self.make_story()
+        self.assertTrue(Alert.objects.filter(reader=self.alice, story=story).exists())
+        self.assertIsNotNone(Event.objects.get(story=story).fanned_out_at)
+
+    def test_the_sweeper_finishes_a_fan_out_whose_task_was_lost(self) -> None:
+        from alerts.actions import sweep
+
+        follow_topic(self.alice, ensure_topic(*KENYA))
+        story = self.make_story()  # its task was never run (the test does not commit)
+        Event.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+        with self.settings(TASKS=IMMEDIATE):
+            self.assertEqual(sweep()["events"], 1)
+        self.assertTrue(Alert.objects.filter(reader=self.alice, story=story).exists())
+        with self.settings(TASKS=IMMEDIATE):
+            self.assertEqual(sweep()["events"], 0)

@@ -1,6 +1,8 @@
-"""A worker killed with SIGKILL in the middle of a 10,000-reader fan-out, on real PostgreSQL.
+"""Crashes and races on real PostgreSQL, with real processes.
 
-Restarted, the fan-out finishes with every alert written once: none lost, none doubled.
+- A worker killed with SIGKILL in the middle of a 10,000-reader fan-out: restarted, the fan-out
+  finishes with every alert written once, none lost, none doubled.
+- Three schedulers making digests at once: exactly one digest per reader.
 """
 
 import signal
@@ -68,3 +70,43 @@ def test_sigkill_mid_fan_out_loses_and_doubles_nothing(tmp_path: Path) -> None:
             "email readers": "SELECT count(DISTINCT reader_id) FROM alerts_delivery",
         }
         assert {k: db.scalar(sql) for k, sql in counts.items()} == dict.fromkeys(counts, READERS)
+
+
+DIGEST_SETUP = """
+import datetime as dt, django; django.setup()
+from accounts.models import User
+from alerts.actions import fan_out, follow_topic
+from alerts.models import Event
+from stories.actions import ensure_publisher, publish_story, save_story
+from topics.actions import attach_ranked_topics, ensure_topic
+kenya = ensure_topic("Kenya", "place")
+User.objects.bulk_create(
+    [User(username=f"reader{i}", email=f"reader{i}@example.com", password="!",
+          digest_time=dt.time(0, 0)) for i in range(300)])
+for user in User.objects.all():
+    follow_topic(user, kenya, cadence="daily")
+story = save_story("kenya-votes", headline="Kenya votes", body="Polls open.",
+                   publisher=ensure_publisher("c", name="C", copyright_holder="C"))
+attach_ranked_topics(story, [kenya.id])
+publish_story(story)
+fan_out(Event.objects.get().id)
+"""
+
+DIGESTS = """
+import django; django.setup()
+from alerts.actions import send_due_digests
+print(send_due_digests())
+"""
+
+
+@pytest.mark.postgres
+def test_schedulers_racing_make_exactly_one_digest_per_reader(tmp_path: Path) -> None:
+    with throwaway_postgres(tmp_path) as db:
+        db.run("-c", DIGEST_SETUP)
+        schedulers = [db.popen("-c", DIGESTS) for _ in range(3)]
+        for scheduler in schedulers:
+            assert scheduler.wait(timeout=120) == 0
+        assert db.scalar("SELECT count(*) FROM alerts_digest") == 300
+        assert db.scalar("SELECT count(DISTINCT reader_id) FROM alerts_digest") == 300
+        assert db.scalar("SELECT count(*) FROM alerts_delivery WHERE digest_id IS NOT NULL") == 300
+        assert db.scalar("SELECT count(*) FROM alerts_alert WHERE digest_id IS NULL") == 0
