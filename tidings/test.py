@@ -209,6 +209,20 @@ class SMTPSink:
             self.stop()
 
 
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP server on a free loopback port, in a thread, for as long as the block runs."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
 def body_of(message: email.message.EmailMessage, subtype: str) -> str:
     part = message.get_body((subtype,))
     assert part is not None, f"no text/{subtype} part"
@@ -238,12 +252,5 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join()
+        with serving(Handler) as base:
+            yield base

@@ -2,11 +2,9 @@
 
 import datetime as dt
 import hashlib
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from io import StringIO
 
 from django.core.management import call_command
@@ -18,7 +16,7 @@ from alerts.models import Schedule
 from ingest.actions import POLL_LEASE, add_source, poll_source
 from ingest.models import Fingerprint, IngestedItem, Source
 from stories.models import Story
-from tidings.test import BaseTestCase
+from tidings.test import BaseTestCase, serving
 
 PARAGRAPHS = [
     "The council of the river port of Almsford voted on Tuesday night to close the old swing "
@@ -66,17 +64,8 @@ class FeedServer:
 
         return Handler
 
-    @contextmanager
-    def running(self) -> Iterator[str]:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_address[1]}"
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join()
+    def running(self) -> AbstractContextManager[str]:
+        return serving(self.handler())
 
 
 def rss(*items: tuple[str, str, list[str]]) -> bytes:
