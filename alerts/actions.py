@@ -7,6 +7,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -25,6 +26,7 @@ from alerts.models import (
 )
 from alerts.tokens import one_click_url
 from stories.models import Licence, Story
+from tidings.db import save_fields
 from tidings.safehttp import check_url, system_resolver
 from topics.models import Topic
 
@@ -38,11 +40,6 @@ SNOOZE = dt.timedelta(days=7)
 
 
 # --- schedules -------------------------------------------------------------------------------
-
-
-def ensure_schedule(name: str, task: str, every: dt.timedelta) -> Schedule:
-    schedule, _ = Schedule.objects.get_or_create(name=name, defaults={"task": task, "every": every})
-    return schedule
 
 
 def tick_schedules(now: dt.datetime | None = None) -> list[str]:
@@ -79,10 +76,7 @@ def unfollow_topic(reader: User, topic: Topic) -> None:
 
 @transaction.atomic
 def update_follow(follow: Follow, **fields: object) -> Follow:
-    for name, value in fields.items():
-        setattr(follow, name, value)
-    follow.save(update_fields=list(fields))
-    return follow
+    return save_fields(follow, **fields)
 
 
 def add_webhook(reader: User, url: str) -> WebhookEndpoint:
@@ -149,10 +143,12 @@ def mark_read(reader: User, alert_ids: list[int] | None = None) -> int:
 
 
 def mark_story_read(reader: User, story: Story) -> None:
-    """Reading the story reads its alert (a cheap no-op update when there is none)."""
-    Alert.objects.filter(reader=reader, story=story, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    """Reading the story reads its alert. Most views have none to mark, so look before writing:
+    a read does not wait for SQLite's write lock."""
+    unread = Alert.objects.filter(reader=reader, story=story, read_at__isnull=True)
+    alert_id = unread.values_list("id", flat=True).first()
+    if alert_id is not None:
+        Alert.objects.filter(id=alert_id).update(read_at=timezone.now())
 
 
 # --- delivery --------------------------------------------------------------------------------
@@ -189,9 +185,16 @@ def deliver(delivery_id: int) -> bool:
     if not claim(delivery_id, now):
         return False
     delivery = Delivery.objects.select_related("reader", "alert", "endpoint").get(id=delivery_id)
-    if delivery.channel == "email" and delivery.alert_id is not None and _held(delivery, now):
-        return False
-    merged = _gather_burst(delivery) if delivery.channel == "email" else []
+    merged: list[Delivery] = []
+    if delivery.channel == "email" and delivery.alert_id is not None:
+        topics = list(
+            AlertReason.objects.filter(alert_id=delivery.alert_id).values_list(
+                "topic_id", flat=True
+            )
+        )
+        if _held(delivery, topics, now):
+            return False
+        merged = _gather_burst(delivery, topics)
     try:
         message = build_message(delivery, merged)
         CHANNELS[delivery.channel].send(delivery, message)
@@ -205,23 +208,20 @@ def deliver(delivery_id: int) -> bool:
     return True
 
 
-def _release(delivery: Delivery, until: dt.datetime) -> None:
-    """Give a claimed delivery back without counting an attempt."""
+def _give_back(delivery: Delivery, **update: object) -> None:
+    """Undo a claim without counting an attempt: to wait (`next_attempt_at`) or to roll over."""
     Delivery.objects.filter(id=delivery.id).update(
-        state=Delivery.State.PENDING,
-        next_attempt_at=until,
-        lease_until=None,
-        attempts=F("attempts") - 1,
+        lease_until=None, attempts=F("attempts") - 1, **update
     )
 
 
-def _held(delivery: Delivery, now: dt.datetime) -> bool:
+def _held(delivery: Delivery, topics: list[int], now: dt.datetime) -> bool:
     """Noise control for instant email: quiet hours, caps and bursts. True when it must wait
     (or has moved to the digest) instead of going now."""
     reader = delivery.reader
     quiet_end = quiet_hours_end(reader, now)
     if quiet_end is not None:
-        _release(delivery, quiet_end)
+        _give_back(delivery, state=Delivery.State.PENDING, next_attempt_at=quiet_end)
         return True
     sent = Delivery.objects.filter(
         reader=reader, channel="email", alert__isnull=False, state=Delivery.State.SENT
@@ -231,15 +231,12 @@ def _held(delivery: Delivery, now: dt.datetime) -> bool:
     )
     if counts["hour"] >= reader.max_alerts_per_hour or counts["day"] >= reader.max_alerts_per_day:
         with transaction.atomic():
-            Delivery.objects.filter(id=delivery.id).update(
-                state=Delivery.State.ROLLED, lease_until=None, attempts=F("attempts") - 1
-            )
+            _give_back(delivery, state=Delivery.State.ROLLED)
             Alert.objects.filter(deliveries=delivery, digest__isnull=True).update(
                 cadence=Cadence.DAILY
             )
         return True
     # A burst on one topic: the first story goes at once, the rest gather for one message.
-    topics = _topic_ids(delivery)
     recent = (
         sent.filter(sent_at__gt=now - BURST_WINDOW, alert__reasons__topic_id__in=topics)
         .order_by("-sent_at")
@@ -247,25 +244,17 @@ def _held(delivery: Delivery, now: dt.datetime) -> bool:
         .first()
     )
     if recent is not None:
-        _release(delivery, recent + BURST_WINDOW)
+        _give_back(delivery, state=Delivery.State.PENDING, next_attempt_at=recent + BURST_WINDOW)
         return True
     return False
 
 
-def _topic_ids(delivery: Delivery) -> list[int]:
-    if delivery.alert_id is None:
-        return []
-    return list(
-        AlertReason.objects.filter(alert_id=delivery.alert_id).values_list("topic_id", flat=True)
-    )
-
-
-def _gather_burst(delivery: Delivery) -> list[Delivery]:
-    """Other waiting instant emails to this reader on the same topics: they ride along."""
-    topics = _topic_ids(delivery)
+def _gather_burst(delivery: Delivery, topics: list[int]) -> list[Delivery]:
+    """Other waiting instant emails to this reader on the same topics: they ride along. One
+    conditional update claims them all; whatever another worker took first is not ours."""
     if not topics:
         return []
-    candidates = (
+    waiting = (
         Delivery.objects.filter(
             reader=delivery.reader,
             channel="email",
@@ -273,16 +262,12 @@ def _gather_burst(delivery: Delivery) -> list[Delivery]:
             alert__reasons__topic_id__in=topics,
         )
         .exclude(id=delivery.id)
-        .distinct()
+        .values_list("id", flat=True)
     )
-    merged = []
-    for other in candidates:
-        claimed = Delivery.objects.filter(id=other.id, state=Delivery.State.PENDING).update(
-            state=Delivery.State.MERGED, merged_into=delivery, sent_at=timezone.now()
-        )
-        if claimed:
-            merged.append(other)
-    return merged
+    Delivery.objects.filter(id__in=list(waiting), state=Delivery.State.PENDING).update(
+        state=Delivery.State.MERGED, merged_into=delivery, sent_at=timezone.now()
+    )
+    return list(Delivery.objects.filter(merged_into=delivery, state=Delivery.State.MERGED))
 
 
 def _failed(delivery: Delivery, merged: list[Delivery], error: str, *, permanent: bool) -> None:
@@ -396,8 +381,6 @@ def _alerts_for(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
 
 
 def _links(reader_id: int, topic_ids: list[int]) -> dict[str, str]:
-    from django.urls import reverse
-
     return {
         "unsubscribe": one_click_url("unfollow", reader_id, topic_ids),
         "digest": one_click_url("digest", reader_id, topic_ids),

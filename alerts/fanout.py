@@ -73,7 +73,10 @@ def _statements() -> list[str]:
         WHERE a.event_id = %(event)s AND a.cadence = 'instant'
           AND a.reader_id > %(after)s AND a.reader_id <= %(upto)s
     """.format(**t)
-    columns = "reader_id, channel, alert_id, endpoint_id, state, attempts, next_attempt_at, last_error, created_at"  # noqa: E501
+    columns = (
+        "reader_id, channel, alert_id, endpoint_id, state, attempts, next_attempt_at, "
+        "last_error, created_at"
+    )
     emails = f"""
         INSERT INTO {t["delivery"]} ({columns})
         SELECT a.reader_id, 'email', a.id, NULL, 'pending', 0, %(now)s, '', %(now)s

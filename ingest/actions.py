@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from ingest.dedupe import DuplicateIndex, Match, content_hash, from_bytes, minhash, to_bytes
+from ingest.dedupe import DuplicateIndex, Match, Prints, from_bytes, to_bytes
 from ingest.feeds import FeedError, parse_feed
 from ingest.fetch import FetchError, fetch
 from ingest.models import Fingerprint, IngestedItem, Source
@@ -80,12 +80,8 @@ def save_ingested_story(
     return story
 
 
-def _text_of(parsed: ParsedStory) -> str:
-    return f"{parsed.headline or ''}\n" + "\n".join(parsed.body)
-
-
-def _story_text(headline: str, body: str) -> str:
-    return f"{headline}\n{body}"
+def prints_of(parsed: ParsedStory) -> Prints:
+    return Prints(f"{parsed.headline or ''}\n" + "\n".join(parsed.body))
 
 
 class Deduper:
@@ -107,13 +103,15 @@ class Deduper:
         for story_id, slug, headline, body in unprinted.values_list(
             "id", "slug", "headline", "body"
         ).iterator():
-            text = _story_text(headline, body)
-            signature, digest = minhash(text), content_hash(text)
-            self._add_stored(story_id, slug, signature, digest, "")
+            prints = Prints(f"{headline}\n{body}")
+            self._add_stored(story_id, slug, prints.signature, prints.digest, "")
             if persist:
                 Fingerprint.objects.get_or_create(
                     story_id=story_id,
-                    defaults={"content_hash": digest, "signature": to_bytes(signature)},
+                    defaults={
+                        "content_hash": prints.digest,
+                        "signature": to_bytes(prints.signature),
+                    },
                 )
 
     def _add_stored(
@@ -123,12 +121,11 @@ class Deduper:
         self.story_ids[key] = story_id
         self.index.add_signature(key, signature, digest, urls=(url or None,))
 
-    def find(self, parsed: ParsedStory) -> Match | None:
-        text, urls = _text_of(parsed), (parsed.canonical_url,)
-        match = self.index.find(text, urls=urls)
+    def find(self, parsed: ParsedStory, prints: Prints) -> Match | None:
+        match = self.index.find(prints, urls=(parsed.canonical_url,))
         if match is not None:
             return match
-        exact = Q(content_hash=content_hash(text))
+        exact = Q(content_hash=prints.digest)
         if parsed.canonical_url:
             exact |= Q(canonical_url=parsed.canonical_url)
         stored = Fingerprint.objects.filter(exact).values_list("story_id", "story__slug").first()
@@ -138,20 +135,21 @@ class Deduper:
         self.story_ids[key] = stored[0]
         return Match(key, 1.0, exact=True)
 
-    def remember(self, label: str, parsed: ParsedStory, story: Story | None = None) -> None:
-        text, url = _text_of(parsed), parsed.canonical_url
+    def remember(
+        self, label: str, parsed: ParsedStory, prints: Prints, story: Story | None = None
+    ) -> None:
+        url = parsed.canonical_url
         if story is None:
-            self.index.add(label, text, urls=(url,))
+            self.index.add(label, prints, urls=(url,))
             return
-        signature, digest = minhash(text), content_hash(text)
-        self._add_stored(story.id, story.slug, signature, digest, url or "")
+        self._add_stored(story.id, story.slug, prints.signature, prints.digest, url or "")
         if self.persist:
             Fingerprint.objects.update_or_create(
                 story=story,
                 defaults={
-                    "content_hash": digest,
+                    "content_hash": prints.digest,
                     "canonical_url": url or "",
-                    "signature": to_bytes(signature),
+                    "signature": to_bytes(prints.signature),
                 },
             )
 
@@ -178,9 +176,10 @@ def ingest_story(
 
     Without `deduper.persist` nothing is written: it reports what would happen.
     """
-    match = deduper.find(parsed)
+    prints = prints_of(parsed)  # hashed once, for the lookup and for the record
+    match = deduper.find(parsed, prints)
     if not deduper.persist:
-        deduper.remember(label, parsed)
+        deduper.remember(label, parsed, prints)
         return Outcome(duplicate=match)
     key = item_key(parsed.guid or parsed.canonical_url or label)
     with transaction.atomic():
@@ -197,7 +196,7 @@ def ingest_story(
             duplicate_of_id=deduper.story_ids.get(match.key) if match else None,
             similarity=match.similarity if match else None,
         )
-        deduper.remember(label, parsed, story)
+        deduper.remember(label, parsed, prints, story)
     return Outcome(story=story, duplicate=match)
 
 

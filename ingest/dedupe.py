@@ -7,6 +7,7 @@ with LSH so that each new story is compared only with likely matches.
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -48,6 +49,25 @@ def from_bytes(data: bytes) -> MinHash:
     return MinHash(num_perm=NUM_PERM, hashvalues=values, scheme="affine32")
 
 
+class Prints:
+    """A text's content hash and MinHash, each computed once and only when first needed."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def empty(self) -> bool:
+        return not words(self.text)
+
+    @cached_property
+    def digest(self) -> str:
+        return content_hash(self.text)
+
+    @cached_property
+    def signature(self) -> MinHash:
+        return minhash(self.text)
+
+
 @dataclass
 class Match:
     key: str
@@ -64,9 +84,9 @@ class DuplicateIndex:
         self._signatures: dict[str, MinHash] = {}
         self._exact: dict[str, str] = {}
 
-    def add(self, key: str, text: str, *, urls: tuple[str | None, ...] = ()) -> None:
+    def add(self, key: str, prints: Prints, *, urls: tuple[str | None, ...] = ()) -> None:
         if key not in self._signatures:
-            self.add_signature(key, minhash(text), content_hash(text), urls=urls)
+            self.add_signature(key, prints.signature, prints.digest, urls=urls)
 
     def add_signature(
         self, key: str, signature: MinHash, digest: str, *, urls: tuple[str | None, ...] = ()
@@ -80,16 +100,16 @@ class DuplicateIndex:
             if url:
                 self._exact.setdefault(f"url:{url}", key)
 
-    def find(self, text: str, *, urls: tuple[str | None, ...] = ()) -> Match | None:
+    def find(self, prints: Prints, *, urls: tuple[str | None, ...] = ()) -> Match | None:
         for url in urls:
             if url and f"url:{url}" in self._exact:
                 return Match(self._exact[f"url:{url}"], 1.0, exact=True)
-        if not words(text):
+        if prints.empty:
             return None
-        exact = self._exact.get(f"hash:{content_hash(text)}")
+        exact = self._exact.get(f"hash:{prints.digest}")
         if exact is not None:
             return Match(exact, 1.0, exact=True)
-        signature = minhash(text)
+        signature = prints.signature
         scored = [(signature.jaccard(self._signatures[k]), k) for k in self._lsh.query(signature)]
         # LSH candidates are only likely matches; keep those whose estimate clears the bar.
         scored = [(similarity, k) for similarity, k in scored if similarity >= self.threshold]

@@ -2,8 +2,7 @@ from typing import Any
 
 from django import template
 
-from alerts.models import Follow
-from alerts.queries import unread_count
+from alerts.queries import followed_topic_ids, unread_count
 from topics.models import Topic
 
 register = template.Library()
@@ -15,8 +14,7 @@ def _followed(context: template.Context) -> set[int]:
     if request is None or not request.user.is_authenticated:
         return set()
     if not hasattr(request, "_followed_topic_ids"):
-        follows = Follow.objects.filter(reader=request.user)
-        request._followed_topic_ids = set(follows.values_list("topic_id", flat=True))
+        request._followed_topic_ids = followed_topic_ids(request.user)
     return request._followed_topic_ids
 
 

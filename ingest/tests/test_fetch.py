@@ -1,15 +1,15 @@
 """SSRF-safe fetching against a loopback server, with a resolver the tests control."""
 
 import gzip
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from django.test import SimpleTestCase
 
 from ingest.fetch import Fetched, FetchError, Resolver, address_problem, fetch
+from tidings.test import serving
 
 PAGE = b"<html><body><h1>Hello</h1><p>A story.</p></body></html>"
 BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024))  # 64 MiB of zeros in ~64 KiB
@@ -45,15 +45,9 @@ class Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def loopback_server() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    """The routes above on a loopback port; yields the port."""
+    with serving(Handler) as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 def resolver_for(table: dict[str, str], calls: list[str] | None = None) -> Resolver:
