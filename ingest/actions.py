@@ -74,6 +74,7 @@ def save_ingested_story(
         comments_enabled=parsed.comments_enabled is not False,
         copyright_holder=parsed.copyright_holder or "",
         copyright_year=parsed.copyright_year,
+        topic_hint=(parsed.alert_topic_hint or "")[:200],
     )
     if publish:
         publish_story(story)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from alerts.actions import queue_fan_out
 from alerts.models import Event
 from stories.models import Image, Publisher, Story
-from topics.actions import sync_primary_topic
+from topics.actions import tag_story
 
 
 @transaction.atomic
@@ -32,7 +32,8 @@ def publish_story(story: Story, *, at: dt.datetime | None = None) -> Story:
         story.copyright_year = story.published_at.year
     story.save(update_fields=["status", "published_at", "copyright_year", "updated_at"])
     if story.status == Story.Status.PUBLISHED:
-        sync_primary_topic(story)
+        # Tagged in this transaction, so the fan-out sees the topics the story went out with.
+        tag_story(story)
         # The outbox write commits with the story; alerts go once, on first publication.
         if not story.alert_events.filter(kind=Event.Kind.PUBLISHED).exists():
             queue_fan_out(story, Event.Kind.PUBLISHED)
@@ -53,7 +54,7 @@ def flag_significant_update(story: Story) -> None:
     story (new followers, newly added topics) get an alert; nobody gets a second one."""
     if story.status != Story.Status.PUBLISHED:
         raise ValueError("only a published story can be updated for its followers")
-    sync_primary_topic(story)
+    tag_story(story)
     queue_fan_out(story, Event.Kind.UPDATED)
 
 

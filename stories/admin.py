@@ -8,6 +8,7 @@ from django.utils.html import format_html
 
 from stories.actions import flag_significant_update, publish_story, unpublish_story
 from stories.models import Image, Publisher, Story
+from topics.actions import sync_primary_topic, tag_stories
 from topics.models import StoryTopic
 
 
@@ -57,12 +58,12 @@ class StoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ("primary_topic", "lead_image")
     readonly_fields = ("status", "created_by", "created_at", "updated_at", "preview_link")
     inlines = [StoryTopicInline]
-    actions = ["publish_selected", "unpublish_selected", "send_update_alerts"]
+    actions = ["publish_selected", "unpublish_selected", "send_update_alerts", "retag_selected"]
     list_select_related = ("primary_topic",)
     fieldsets = (
         (None, {"fields": ("headline", "slug", "standfirst", "byline", "publisher")}),
         ("Body", {"fields": ("body_format", "body", "lead_image")}),
-        ("Topics", {"fields": ("primary_topic",)}),
+        ("Topics", {"fields": ("primary_topic", "topic_hint")}),
         (
             "Publishing",
             {"fields": ("status", "published_at", "comments_enabled", "preview_link")},
@@ -81,6 +82,8 @@ class StoryAdmin(admin.ModelAdmin):
         # After the inline topics are saved, so that the alerts see them. Choosing "published"
         # or "scheduled" in the form is the same act as the publish action.
         story = form.instance
+        if "primary_topic" in form.changed_data:
+            sync_primary_topic(story)  # the editor's choice: pinned through re-tagging
         if "status" in form.changed_data and story.status != Story.Status.DRAFT:
             publish_story(story, at=story.published_at)
 
@@ -105,6 +108,12 @@ class StoryAdmin(admin.ModelAdmin):
         for story in published:
             flag_significant_update(story)
         self.message_user(request, f"Alerts queued for {published.count()} published stories.")
+
+    @admin.action(description="Re-tag selected stories (pinned topics stay)")
+    def retag_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:
+        stories = list(queryset.select_related("publisher", "lead_image"))
+        tag_stories(stories)
+        self.message_user(request, f"{len(stories)} stories re-tagged.")
 
     @admin.action(description="Unpublish selected stories (back to draft)")
     def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Story]) -> None:

@@ -129,6 +129,12 @@ class Story(models.Model):
         related_name="primary_stories",
         help_text='The editor\'s choice for "Get alerts on <topic>"; the tagger proposes one.',
     )
+    topic_hint = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The topic an ingested page offered alerts on; the tagger makes it primary "
+        "unless an editor chose one.",
+    )
     comments_enabled = models.BooleanField(default=True)
     reusable = models.BooleanField(
         default=False, help_text="Others may ask to republish it under its licence."

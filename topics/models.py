@@ -37,6 +37,9 @@ class Topic(models.Model):
         default=False, help_text="An editor has checked this topic; the tagger creates unreviewed."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(
+        auto_now=True, help_text="Any change rebuilds the tagger's registry in every process."
+    )
 
     objects = TopicQuerySet.as_manager()
 

@@ -1,0 +1,370 @@
+"""Text → ranked topics: the recipe, step by step.
+
+1. lay the story out as one text (headline, standfirst, paragraphs) so the model runs once;
+2. find registry topics (gazetteer) and named entities (spaCy NER, when loaded);
+3. let a longer entity beat a registry hit inside it ("Bank of England" is not England);
+4. turn each mention into a name: titles, possessives and "the" cut, credits and dates out;
+5. join the mentions of one topic: surnames to full names, acronyms to what they stand for;
+6. weigh each topic by where and how widely it is mentioned, then pick roles.
+"""
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from topics.tagging.gazetteer import Entry, Gazetteer, Hit
+from topics.tagging.text import clean_name, fold, initials, is_acronym, is_noise_word
+
+__all__ = ["Article", "Candidate", "Entry", "Tagger"]
+
+log = logging.getLogger(__name__)
+
+KINDS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "FAC": "place"}
+ZONE_WEIGHT = {"headline": 3.0, "standfirst": 2.0, "lead": 1.5, "body": 1.0}
+KIND_WEIGHT = {"person": 1.0, "organisation": 1.0, "place": 0.75, "theme": 0.8}
+SPEAKER_BONUS = 0.5
+ABOUT_SALIENCE = 0.3  # below it, and never in headline or standfirst: a passing mention
+CURATED_PRIMARY_SHARE = 0.6
+THEME_MIN_SCORE = 2.0  # two keywords in the body, or one in the headline
+AGENCIES = frozenset(
+    fold(name)
+    for name in (
+        "Reuters", "AP", "Associated Press", "AFP", "Agence France-Presse", "Getty Images",
+        "Getty", "PA", "PA Media", "PA Wire", "EPA", "EPA-EFE", "Xinhua", "DPA", "EFE", "ANSA",
+        "UPI", "Alamy", "Shutterstock", "Anadolu", "AP Photo", "Reuters Pictures",
+    )
+)  # fmt: skip
+_CALENDAR = re.compile(
+    r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day$|^(?:january|february|march|april|may|june|july"
+    r"|august|september|october|november|december)$|^(?:today|yesterday|tomorrow)$",
+    re.I,
+)
+_SPEECH = re.compile(r"^[,\s]*(?:has |had |have )?(?:said|says|say|told|added|warned|argued)\b")
+_SPEECH_BEFORE = re.compile(r"\b(?:said|says|told|added|according to)[\s,]*$")
+_CREDIT_SPLIT = re.compile(r"[/,;:|()]|\b(?:photograph|photo|picture|by|and|via|for)\b", re.I)
+
+
+@dataclass
+class Article:
+    headline: str = ""
+    standfirst: str = ""
+    body: Sequence[str] = ()
+    credits: Sequence[str] = ()  # byline, photo credit: the people named there are not topics
+    publisher: str = ""
+    primary_hint: str | None = None  # an editor's or a page's "alerts on X"
+
+
+@dataclass
+class Candidate:
+    name: str
+    kind: str
+    key: str | None  # the registry slug; None for a topic the registry does not know yet
+    salience: float = 0.0
+    role: str = "mention"
+    mentions: int = 0
+    forms: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "salience": self.salience,
+            "role": self.role,
+            "mentions": self.mentions,
+        }
+
+
+@dataclass
+class _Layout:
+    text: str
+    # (start, end, zone, paragraph number) for each part of `text`
+    parts: list[tuple[int, int, str, int]]
+
+    def where(self, pos: int) -> tuple[str, int]:
+        for start, end, zone, para in self.parts:
+            if start <= pos < end:
+                return zone, para
+        return "body", 0
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    text: str
+    kind: str
+    key: str | None = None
+
+
+@dataclass
+class _Group:
+    name: str
+    kind: str
+    key: str | None
+    mentions: list[_Mention] = field(default_factory=list)
+    score: float = 0.0
+    prominent: bool = False  # named in the headline or standfirst
+
+
+def _layout(article: Article) -> _Layout:
+    chunks = [("headline", article.headline), ("standfirst", article.standfirst)]
+    chunks += [("lead" if i == 0 else "body", p) for i, p in enumerate(article.body)]
+    text, parts, para = "", [], 0
+    for zone, chunk in chunks:
+        chunk = " ".join(chunk.split())
+        if not chunk:
+            continue
+        start = len(text)
+        text += chunk + "\n\n"
+        parts.append((start, start + len(chunk), zone, para))
+        para += zone in ("lead", "body")
+    return _Layout(text, parts)
+
+
+def _credit_names(article: Article) -> set[str]:
+    names = {fold(article.publisher)} if article.publisher else set()
+    for credit in article.credits:
+        names.update(fold(part) for part in _CREDIT_SPLIT.split(credit) if part.strip())
+    return names - {""}
+
+
+class Tagger:
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        nlp: Any = None,
+        *,
+        batch_size: int = 32,
+        max_chars: int = 100_000,
+    ) -> None:
+        self.gazetteer = Gazetteer(entries)
+        self.nlp = nlp
+        self.batch_size = batch_size
+        # The model's cost grows with length; past this the gazetteer still reads everything.
+        self.max_chars = max_chars
+
+    def tag(self, article: Article) -> list[Candidate]:
+        return self.tag_many([article])[0]
+
+    def tag_many(self, articles: Sequence[Article]) -> list[list[Candidate]]:
+        layouts = [_layout(article) for article in articles]
+        if self.nlp is None:
+            entities: list[list[tuple[int, int, str]]] = [[] for _ in layouts]
+        else:
+            docs = self.nlp.pipe(
+                (layout.text[: self.max_chars] for layout in layouts), batch_size=self.batch_size
+            )
+            entities = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs]
+        return [
+            self._tag_one(article, layout, ents)
+            for article, layout, ents in zip(articles, layouts, entities, strict=True)
+        ]
+
+    def _tag_one(
+        self, article: Article, layout: _Layout, entities: list[tuple[int, int, str]]
+    ) -> list[Candidate]:
+        text = layout.text
+        hits = self.gazetteer.find(text)
+        registry = self._registry_mentions(text, hits)
+        mentions = self._entity_mentions(text, entities, registry, _credit_names(article))
+        groups = self._group(mentions, layout)
+        groups += self._themes(layout, groups)
+        self._weigh(groups, layout)
+        return self._rank(groups, article.primary_hint)
+
+    def _entity_mentions(
+        self,
+        text: str,
+        entities: list[tuple[int, int, str]],
+        registry: list[_Mention],
+        credits: set[str],
+    ) -> list[_Mention]:
+        """The model's entities as mentions, added to the registry's; returns both."""
+        mentions = []
+        for start, end, label in entities:
+            kind = KINDS.get(label)
+            if kind is None:
+                continue
+            name = clean_name(text[start:end], person=kind == "person")
+            inside = [m for m in registry if m.start < end and start < m.end]
+            if inside:
+                # Judged on the cleaned name: "the North Atlantic Treaty Organization" is no
+                # longer than the registry's "North Atlantic Treaty Organization".
+                longer = all(start <= m.start and m.end <= end for m in inside) and any(
+                    len(fold(m.text)) < len(fold(name)) for m in inside
+                )
+                if not longer:
+                    continue  # the registry knows better
+                # "Bank of England", "Michael Jordan", "New Jersey": not the registry's hit.
+                registry = [m for m in registry if m not in inside]
+            folded = fold(name)
+            if (
+                len(folded) < 2
+                or is_noise_word(name)
+                or _CALENDAR.match(folded)
+                or folded in AGENCIES
+                or folded in credits
+                or not name[:1].isupper()
+            ):
+                continue
+            mentions.append(_Mention(start, end, name, kind))
+        return registry + mentions
+
+    def _registry_mentions(self, text: str, hits: list[Hit]) -> list[_Mention]:
+        strong = {h.keys[0] for h in hits if not h.weak and len(h.keys) == 1}
+        mentions = []
+        for hit in hits:
+            keys = hit.keys
+            if hit.weak:
+                known = [k for k in keys if k in strong]
+                if known:
+                    keys = (known[0],)
+                elif not (hit.after_title and len(keys) == 1):
+                    continue  # a bare surname the story never ties to anyone
+            entry = self.gazetteer.entries[keys[0]]
+            mentions.append(
+                _Mention(hit.start, hit.end, text[hit.start : hit.end], entry.kind, entry.key)
+            )
+        return mentions
+
+    def _group(self, mentions: list[_Mention], layout: _Layout) -> list[_Group]:
+        by_key: dict[str, _Group] = {}
+        loose: dict[str, _Group] = {}
+        for m in sorted(mentions, key=lambda m: m.start):
+            if m.key is not None:
+                entry = self.gazetteer.entries[m.key]
+                by_key.setdefault(m.key, _Group(entry.name, entry.kind, m.key)).mentions.append(m)
+            else:
+                loose.setdefault(fold(m.text), _Group(m.text, m.kind, None)).mentions.append(m)
+        groups = list(by_key.values())
+        # Surnames and acronyms join the fuller name the same story uses.
+        surnames: dict[str, _Group] = {}
+        for group in groups + list(loose.values()):
+            words = group.name.split()
+            if group.kind == "person" and len(words) >= 2:
+                surnames.setdefault(fold(words[-1]), group)
+        acronyms = {
+            initials(g.name): g
+            for g in groups + list(loose.values())
+            if g.kind == "organisation" and len(g.name.split()) >= 2
+        }
+        for folded, group in loose.items():
+            single = " " not in folded
+            target = None
+            if single and folded in surnames and surnames[folded] is not group:
+                target = surnames[folded]
+            elif is_acronym(group.name) and group.name.replace(".", "") in acronyms:
+                target = acronyms[group.name.replace(".", "")]
+            if target is not None:
+                target.mentions.extend(group.mentions)
+                continue
+            if len(group.mentions) > 1:
+                # The model may label one name differently in two places; the majority wins.
+                kinds = [m.kind for m in group.mentions]
+                group.kind = max(set(kinds), key=kinds.count)
+                group.name = max((m.text for m in group.mentions), key=len)
+            groups.append(group)
+        for group in groups:
+            group.prominent = any(
+                layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
+            )
+        return [g for g in groups if not self._unsure(g)]
+
+    @staticmethod
+    def _unsure(group: _Group) -> bool:
+        """A single capitalised word, met once in the body, that no registry knows: more often
+        a sentence's first word or a stray label than a topic."""
+        return (
+            group.key is None
+            and " " not in group.name
+            and not is_acronym(group.name)
+            and len(group.mentions) == 1
+            and not group.prominent
+        )
+
+    def _themes(self, layout: _Layout, groups: list[_Group]) -> list[_Group]:
+        names = [(m.start, m.end) for g in groups for m in g.mentions]
+        hits: dict[str, list[_Mention]] = {}
+        for pos, key, keyword in self.gazetteer.find_themes(layout.text):
+            if any(start <= pos < end for start, end in names):
+                continue  # "Energy" in "Kestrel Energy" says nothing about the subject
+            hits.setdefault(key, []).append(_Mention(pos, pos + 1, keyword, "theme", key))
+        themes = []
+        for key, mentions in hits.items():
+            zones = [layout.where(m.start)[0] for m in mentions]
+            score = sum(ZONE_WEIGHT[zone] for zone in zones)
+            # One word said twice ("police … police") is not yet a subject.
+            varied = len({m.text for m in mentions}) >= 2 or "headline" in zones
+            if score >= THEME_MIN_SCORE and varied:
+                entry = self.gazetteer.entries[key]
+                themes.append(_Group(entry.name, "theme", key, mentions))
+        return themes
+
+    def _weigh(self, groups: list[_Group], layout: _Layout) -> None:
+        paragraphs = max(1, sum(1 for p in layout.parts if p[2] in ("lead", "body")))
+        text = layout.text
+        for group in groups:
+            score = 0.0
+            spread = set()
+            for m in group.mentions:
+                zone, para = layout.where(m.start)
+                score += ZONE_WEIGHT[zone]
+                if zone in ("lead", "body"):
+                    spread.add(para)
+                if group.kind == "person" and (
+                    _SPEECH.match(text[m.end : m.end + 20])
+                    or _SPEECH_BEFORE.search(text[max(0, m.start - 20) : m.start])
+                ):
+                    score += SPEAKER_BONUS
+            share = len(spread) / paragraphs
+            group.score = score * KIND_WEIGHT[group.kind] * (0.6 + 0.4 * share)
+            group.prominent = group.prominent or any(
+                layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
+            )
+
+    def _rank(self, groups: list[_Group], hint: str | None) -> list[Candidate]:
+        if not groups and not hint:
+            return []
+        top = max((g.score for g in groups), default=1.0) or 1.0
+        candidates = [
+            Candidate(
+                name=g.name,
+                kind=g.kind,
+                key=g.key,
+                salience=round(min(1.0, g.score / top), 3),
+                role="about" if g.prominent or g.score / top >= ABOUT_SALIENCE else "mention",
+                mentions=len(g.mentions),
+                forms=sorted({m.text for m in g.mentions if g.kind != "theme"}),
+            )
+            for g in groups
+        ]
+        candidates.sort(key=lambda c: (-c.salience, c.name))
+        primary = self._primary(candidates, hint)
+        if primary is not None:
+            primary.role = "primary"
+            candidates.remove(primary)
+            candidates.insert(0, primary)
+        return candidates
+
+    def _primary(self, candidates: list[Candidate], hint: str | None) -> Candidate | None:
+        if hint:
+            folded = fold(clean_name(hint))
+            key = self.gazetteer.key_for(hint)
+            for c in candidates:
+                if (key and c.key == key) or fold(c.name) == folded:
+                    return c
+            if key:
+                entry = self.gazetteer.entries[key]
+                hinted = Candidate(entry.name, entry.kind, key, salience=1.0, forms=[hint])
+                candidates.append(hinted)
+                return hinted
+        named = [c for c in candidates if c.kind != "theme"] or candidates
+        curated = [c for c in named if c.key is not None]
+        if not named:
+            return None
+        # A registry topic is preferred, but not one far behind a newcomer the story is about.
+        if curated and curated[0].salience >= CURATED_PRIMARY_SHARE * named[0].salience:
+            return curated[0]
+        return named[0]
