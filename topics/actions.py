@@ -72,7 +72,11 @@ def ensure_topic(name: str, kind: str, *, aliases: list[str] | None = None, **ex
 # --- tagging -------------------------------------------------------------------------------
 
 _tagger: tuple[tuple[object, ...], Tagger] | None = None
-_ROLE_RANK = {StoryTopic.Role.PRIMARY: 0, StoryTopic.Role.ABOUT: 1, StoryTopic.Role.MENTION: 2}
+_ROLE_RANK: dict[str, int] = {
+    StoryTopic.Role.PRIMARY: 0,
+    StoryTopic.Role.ABOUT: 1,
+    StoryTopic.Role.MENTION: 2,
+}
 
 
 def registry_entries() -> list[Entry]:
@@ -129,7 +133,9 @@ def apply_tags(story: Story, candidates: list[Candidate]) -> list[StoryTopic]:
     chosen = story.primary_topic_id
     # A primary topic with no tagger row behind it was chosen by an editor (or a test, or an
     # import) and stays primary.
-    editor_primary = chosen if chosen in pinned or (chosen is not None and chosen not in rows) else None
+    editor_primary = (
+        chosen if chosen in pinned or (chosen is not None and chosen not in rows) else None
+    )
     StoryTopic.objects.filter(story=story, origin=StoryTopic.Origin.TAGGER).delete()
     new: dict[int, StoryTopic] = {}
     for candidate in candidates:

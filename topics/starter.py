@@ -67,7 +67,7 @@ def _cities() -> Iterator[dict[str, Any]]:
     for city in cities:
         big = city["population"] >= rules["min_population"]
         capital = (city["name"], city["countrycode"]) in capitals
-        if not (big or capital and city["population"] >= CAPITAL_MIN_POPULATION):
+        if not (big or (capital and city["population"] >= CAPITAL_MIN_POPULATION)):
             continue
         name = rules["rename"].get(city["name"], city["name"])
         slug = slugify(name)

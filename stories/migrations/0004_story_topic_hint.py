@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stories', '0003_publish_schedule'),
+        ("stories", "0003_publish_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='story',
-            name='topic_hint',
-            field=models.CharField(blank=True, help_text='The topic an ingested page offered alerts on; the tagger makes it primary unless an editor chose one.', max_length=200),
+            model_name="story",
+            name="topic_hint",
+            field=models.CharField(
+                blank=True,
+                help_text="The topic an ingested page offered alerts on; the tagger makes it primary unless an editor chose one.",
+                max_length=200,
+            ),
         ),
     ]

@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('topics', '0001_initial'),
+        ("topics", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='topic',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, help_text="Any change rebuilds the tagger's registry in every process."),
+            model_name="topic",
+            name="updated_at",
+            field=models.DateTimeField(
+                auto_now=True,
+                help_text="Any change rebuilds the tagger's registry in every process.",
+            ),
         ),
     ]

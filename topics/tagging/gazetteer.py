@@ -116,7 +116,7 @@ class Gazetteer:
         if self._themes is None:
             return []
         folded, where = fold_with_offsets(text)
-        out = []
+        out: list[tuple[int, str, str]] = []
         for end, (length, forms) in self._themes.iter(folded):
             start = end - length + 1
             if _bounded(folded, start, end + 1):
