@@ -111,6 +111,11 @@ def topic_slug(candidate: Candidate) -> str:
     return candidate.key or slugify(candidate.name)[:200]
 
 
+def preview_tags(article: Article) -> list[dict[str, object]]:
+    """What tagging would attach, as data, without writing anything (ingest --dry-run)."""
+    return [{"slug": topic_slug(c), **c.as_dict()} for c in current_tagger().tag(article)]
+
+
 def tag_story(story: Story) -> list[StoryTopic]:
     """Tag one story (on publish, or when an editor asks): the tagger's rows are replaced,
     the editor's are kept, and the editor's primary topic stays primary."""

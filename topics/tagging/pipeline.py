@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from topics.tagging.gazetteer import Entry, Gazetteer, Hit
-from topics.tagging.text import clean_name, fold, initials, is_acronym, is_noise_word
+from topics.tagging.text import PERSON_TITLES, clean_name, fold, initials, is_acronym, is_noise_word
 
 __all__ = ["Article", "Candidate", "Entry", "Tagger"]
 
@@ -25,8 +25,10 @@ KINDS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "plac
 ZONE_WEIGHT = {"headline": 3.0, "standfirst": 2.0, "lead": 1.5, "body": 1.0}
 KIND_WEIGHT = {"person": 1.0, "organisation": 1.0, "place": 0.75, "theme": 0.8}
 SPEAKER_BONUS = 0.5
+# "NAIROBI — …": where the reporter filed from, not what the story is about.
+DATELINE_WEIGHT = 0.25
 ABOUT_SALIENCE = 0.3  # below it, and never in headline or standfirst: a passing mention
-CURATED_PRIMARY_SHARE = 0.6
+CURATED_PRIMARY_SHARE = 0.8
 THEME_MIN_SCORE = 2.0  # two keywords in the body, or one in the headline
 AGENCIES = frozenset(
     fold(name)
@@ -123,6 +125,11 @@ def _layout(article: Article) -> _Layout:
     return _Layout(text, parts)
 
 
+def _is_dateline(text: str, mention: _Mention) -> bool:
+    start = text.rfind("\n", 0, mention.start) + 1
+    return mention.start - start <= 2 and text[mention.start : mention.end].isupper()
+
+
 def _credit_names(article: Article) -> set[str]:
     names = {fold(article.publisher)} if article.publisher else set()
     for credit in article.credits:
@@ -185,8 +192,15 @@ class Tagger:
         mentions = []
         for start, end, label in entities:
             kind = KINDS.get(label)
-            if kind is None:
-                continue
+            if kind is None or "\n" in text[start:end]:
+                continue  # a span across two paragraphs is the model running on, not a name
+            if kind == "organisation" and text[end : end + 4] == " of ":
+                # "the Central Bank" + "of Kenya": the model often stops before the place.
+                place = next((m for m in registry if m.start == end + 4), None)
+                if place is not None and place.kind == "place":
+                    end = place.end
+            if fold(text[start:end].split()[0]).rstrip(".") in PERSON_TITLES:
+                kind = "person"  # "Mr Quispe", whatever the model's label
             name = clean_name(text[start:end], person=kind == "person")
             inside = [m for m in registry if m.start < end and start < m.end]
             if inside:
@@ -240,23 +254,37 @@ class Tagger:
                 loose.setdefault(fold(m.text), _Group(m.text, m.kind, None)).mentions.append(m)
         groups = list(by_key.values())
         # Surnames and acronyms join the fuller name the same story uses.
+        # The model sometimes calls a person an organisation; a titled surname ("Mr Quispe")
+        # settles it, so any loose two- or three-word name may take a surname.
         surnames: dict[str, _Group] = {}
         for group in groups + list(loose.values()):
             words = group.name.split()
-            if group.kind == "person" and len(words) >= 2:
-                surnames.setdefault(fold(words[-1]), group)
-        acronyms = {
-            initials(g.name): g
-            for g in groups + list(loose.values())
+            if 2 <= len(words) <= 3 and (group.kind == "person" or group.key is None):
+                if group.kind == "person" or fold(words[-1]) not in surnames:
+                    surnames[fold(words[-1])] = group
+        organisations = [
+            g for g in groups + list(loose.values())
             if g.kind == "organisation" and len(g.name.split()) >= 2
-        }
+        ]  # fmt: skip
+        acronyms = {initials(g.name): g for g in organisations}
         for folded, group in loose.items():
             single = " " not in folded
             target = None
             if single and folded in surnames and surnames[folded] is not group:
                 target = surnames[folded]
+                if target.kind != "person" and group.kind != "person":
+                    target = None  # "Redstone" is not the surname of "Tana Redstone Capital"
+                elif target.key is None:
+                    target.kind = "person"
             elif is_acronym(group.name) and group.name.replace(".", "") in acronyms:
                 target = acronyms[group.name.replace(".", "")]
+            else:
+                # "Redstone" after "Redstone Resources": a company's short name is its start.
+                target = next(
+                    (o for o in organisations
+                     if o is not group and fold(o.name).startswith(folded + " ")),
+                    None,
+                )  # fmt: skip
             if target is not None:
                 target.mentions.extend(group.mentions)
                 continue
@@ -292,14 +320,20 @@ class Tagger:
                 continue  # "Energy" in "Kestrel Energy" says nothing about the subject
             hits.setdefault(key, []).append(_Mention(pos, pos + 1, keyword, "theme", key))
         themes = []
-        for key, mentions in hits.items():
-            zones = [layout.where(m.start)[0] for m in mentions]
+        for key, found in hits.items():
+            entry = self.gazetteer.entries[key]
+            # A keyword counts once per zone: "investors" five times is one signal, not five.
+            seen: dict[tuple[str, str], _Mention] = {}
+            for m in found:
+                seen.setdefault((m.text, layout.where(m.start)[0]), m)
+            zones = [zone for _, zone in seen]
             score = sum(ZONE_WEIGHT[zone] for zone in zones)
-            # One word said twice ("police … police") is not yet a subject.
-            varied = len({m.text for m in mentions}) >= 2 or "headline" in zones
-            if score >= THEME_MIN_SCORE and varied:
-                entry = self.gazetteer.entries[key]
-                themes.append(_Group(entry.name, "theme", key, mentions))
+            # Naming the theme ("climate change") is a signal of its own; one other word said
+            # twice ("police … police") is not yet a subject.
+            named = fold(entry.name) in {m.text for m in found}
+            varied = named or len({m.text for m in found}) >= 2 or "headline" in zones
+            if score + named * ZONE_WEIGHT["body"] >= THEME_MIN_SCORE and varied:
+                themes.append(_Group(entry.name, "theme", key, list(seen.values())))
         return themes
 
     def _weigh(self, groups: list[_Group], layout: _Layout) -> None:
@@ -310,6 +344,9 @@ class Tagger:
             spread = set()
             for m in group.mentions:
                 zone, para = layout.where(m.start)
+                if zone == "lead" and _is_dateline(text, m):
+                    score += DATELINE_WEIGHT
+                    continue
                 score += ZONE_WEIGHT[zone]
                 if zone in ("lead", "body"):
                     spread.add(para)
@@ -327,14 +364,16 @@ class Tagger:
     def _rank(self, groups: list[_Group], hint: str | None) -> list[Candidate]:
         if not groups and not hint:
             return []
-        top = max((g.score for g in groups), default=1.0) or 1.0
+        # Named topics set the scale; themes are measured against it (and capped at 1).
+        named = [g.score for g in groups if g.kind != "theme"]
+        top = max(named or [g.score for g in groups] or [1.0]) or 1.0
         candidates = [
             Candidate(
                 name=g.name,
                 kind=g.kind,
                 key=g.key,
                 salience=round(min(1.0, g.score / top), 3),
-                role="about" if g.prominent or g.score / top >= ABOUT_SALIENCE else "mention",
+                role="about" if self._about(g, top) else "mention",
                 mentions=len(g.mentions),
                 forms=sorted({m.text for m in g.mentions if g.kind != "theme"}),
             )
@@ -347,6 +386,14 @@ class Tagger:
             candidates.remove(primary)
             candidates.insert(0, primary)
         return candidates
+
+    @staticmethod
+    def _about(group: _Group, top: float) -> bool:
+        """Named in the headline or standfirst, high on the scale, or a name the story comes
+        back to; otherwise a passing mention. Themes only get here past their own threshold."""
+        if group.prominent or group.score / top >= ABOUT_SALIENCE or group.kind == "theme":
+            return True  # a theme that passed its threshold is what the story is about
+        return len(group.mentions) >= 2
 
     def _primary(self, candidates: list[Candidate], hint: str | None) -> Candidate | None:
         if hint:

@@ -19,6 +19,11 @@ TITLE_WORDS = frozenset(
     coach manager striker midfielder goalkeeper star singer actor actress rapper
     """.split()  # noqa: SIM905 -- a word list reads better as prose than as 100 quoted strings
 )
+# Titles that only ever come before a person's name.
+PERSON_TITLES = frozenset(
+    "mr mrs ms miss mx dr sir dame lord lady president senator sen rep governor mayor "
+    "king queen prince princess pope sheikh general gen colonel judge".split()  # noqa: SIM905
+)
 _NOT_NAME = re.compile(r"^[\W\d_]+$")
 
 

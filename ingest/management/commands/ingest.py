@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from ingest.actions import Deduper, fetch_page, ingest_story
 from ingest.fetch import FetchError, fetch
+from ingest.textparse import ParsedStory
 from ingest.pipeline import (
     FORMATS,
     IngestError,
@@ -16,6 +17,20 @@ from ingest.pipeline import (
     sniff_format,
 )
 from tidings.progress import Progress
+from topics.actions import preview_tags
+from topics.tagging import Article
+
+
+def article_from(story: ParsedStory) -> Article:
+    credits = (story.byline, story.image.photographer, story.image.agency)
+    return Article(
+        headline=story.headline or "",
+        standfirst=story.standfirst or "",
+        body=story.body,
+        credits=[c for c in credits if c],
+        publisher=story.site_name or "",
+        primary_hint=story.alert_topic_hint,
+    )
 
 
 class Command(BaseCommand):
@@ -72,6 +87,7 @@ class Command(BaseCommand):
             "duplicate_of": outcome.duplicate.key if outcome.duplicate else None,
             "similarity": outcome.duplicate.similarity if outcome.duplicate else None,
         }
+        record["topics"] = preview_tags(article_from(story))
         if outcome.story is not None:
             record["story"] = outcome.story.get_absolute_url()
         return record
@@ -107,4 +123,6 @@ class Command(BaseCommand):
                 f"(similarity {record['similarity']})"
             )
         where = record.get("story", "(dry run)")
-        return f"✓ {record['input']}: {record.get('headline') or '(no headline)'} → {where}"
+        topics = ", ".join(t["name"] for t in record["topics"] if t["role"] != "mention")
+        headline = record.get("headline") or "(no headline)"
+        return f"✓ {record['input']}: {headline} → {where}" + (f" [{topics}]" if topics else "")

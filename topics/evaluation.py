@@ -1,0 +1,98 @@
+"""Scoring the tagger against a gold file: precision, recall and F1 of topics, and how often the
+primary topic is right. A predicted topic matches a gold name when their folded names agree, when
+the gold name is one of the forms the story used for it, or when the registry knows the gold
+name as an alias of it ("UN" for "United Nations")."""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from topics.tagging import Article, Candidate, Tagger
+from topics.tagging.text import fold
+
+
+@dataclass
+class Gold:
+    article: Article
+    topics: list[str]
+    primary: str | None
+
+
+@dataclass
+class Score:
+    stories: int = 0
+    true_positives: int = 0
+    predicted: int = 0
+    expected: int = 0
+    primary_hits: int = 0
+    primaries: int = 0
+    misses: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.true_positives / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positives / self.expected if self.expected else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def primary_rate(self) -> float:
+        return self.primary_hits / self.primaries if self.primaries else 0.0
+
+
+def read_gold(path: Path) -> list[Gold]:
+    """One JSON object per line: {"text", "headline"?, "standfirst"?, "topics", "primary"?}."""
+    golds = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data: dict[str, Any] = json.loads(line)
+            paragraphs = [p.strip() for p in str(data["text"]).split("\n\n") if p.strip()]
+            article = Article(
+                headline=data.get("headline") or "",
+                standfirst=data.get("standfirst") or "",
+                body=paragraphs,
+            )
+            golds.append(Gold(article, list(data["topics"]), data.get("primary")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a gold record ({exc})") from None
+    return golds
+
+
+def _matches(candidate: Candidate, gold: str, tagger: Tagger) -> bool:
+    folded = fold(gold)
+    if folded == fold(candidate.name) or folded in {fold(f) for f in candidate.forms}:
+        return True
+    key = tagger.gazetteer.key_for(gold)
+    return key is not None and key == candidate.key
+
+
+def evaluate(tagger: Tagger, golds: Iterable[Gold], *, roles: set[str]) -> Score:
+    golds = list(golds)
+    score = Score()
+    for gold, candidates in zip(golds, tagger.tag_many([g.article for g in golds]), strict=True):
+        predicted = [c for c in candidates if c.role in roles]
+        score.stories += 1
+        score.predicted += len(predicted)
+        score.expected += len(gold.topics)
+        found = [g for g in gold.topics if any(_matches(c, g, tagger) for c in predicted)]
+        score.true_positives += len(found)
+        score.misses += [g for g in gold.topics if g not in found]
+        score.extras += [
+            c.name for c in predicted if not any(_matches(c, g, tagger) for g in gold.topics)
+        ]
+        if gold.primary:
+            score.primaries += 1
+            primary = next((c for c in candidates if c.role == "primary"), None)
+            score.primary_hits += primary is not None and _matches(primary, gold.primary, tagger)
+    return score
