@@ -135,7 +135,9 @@ def tag_stories(stories: list[Story]) -> None:
 def apply_tags(story: Story, candidates: list[Candidate]) -> list[StoryTopic]:
     rows = {row.topic_id: row for row in StoryTopic.objects.filter(story=story)}
     pinned = {tid for tid, row in rows.items() if row.origin == StoryTopic.Origin.EDITOR}
-    chosen = story.primary_topic_id
+    # Read afresh: the caller's copy may predate a merge or a deleted topic.
+    chosen = Story.objects.filter(pk=story.pk).values_list("primary_topic_id", flat=True)[0]
+    story.primary_topic_id = chosen
     # A primary topic with no tagger row behind it was chosen by an editor (or a test, or an
     # import) and stays primary.
     editor_primary = (

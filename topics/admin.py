@@ -1,15 +1,86 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from topics.actions import merge_topics
 from topics.models import StoryTopic, Topic
+
+
+class ReviewedFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "proposed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Proposed by the tagger, not yet reviewed")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Topic]) -> QuerySet[Topic]:
+        if self.value() == "yes":
+            return queryset.filter(reviewed=False, merged_into__isnull=True)
+        return queryset
 
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "reviewed", "merged_into", "created_at")
-    list_filter = ("kind", "reviewed")
+    list_display = ("name", "kind", "reviewed", "story_count", "follower_count", "merged_into")
+    list_filter = (ReviewedFilter, "kind", "reviewed")
     search_fields = ("name", "slug", "aliases")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("merged_into",)
+    actions = ["mark_reviewed"]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind", "aliases", "description", "reviewed")}),
+        (
+            "Merge",
+            {
+                "fields": ("merged_into",),
+                "description": "Choose the topic this one duplicates: its stories, followers "
+                "and names move there, and its page redirects. This cannot be undone.",
+            },
+        ),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                stories=Count("story_topics", distinct=True),
+                followers=Count("follows", distinct=True),
+            )
+        )
+
+    @admin.display(description="Stories", ordering="stories")
+    def story_count(self, topic: Any) -> int:
+        return int(topic.stories)
+
+    @admin.display(description="Followers", ordering="followers")
+    def follower_count(self, topic: Any) -> int:
+        return int(topic.followers)
+
+    def save_model(self, request: HttpRequest, obj: Topic, form: Any, change: bool) -> None:
+        survivor = obj.merged_into if "merged_into" in form.changed_data else None
+        if survivor is None:
+            super().save_model(request, obj, form, change)
+            return
+        obj.merged_into = None  # merge_topics sets it, after moving everything
+        super().save_model(request, obj, form, change)
+        try:
+            merge_topics(obj, survivor)
+        except ValueError as exc:
+            self.message_user(request, f"Not merged: {exc}", messages.ERROR)
+            return
+        self.message_user(request, f"{obj.name} merged into {survivor.name}.")
+
+    @admin.action(description="Mark selected topics as reviewed")
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Topic]) -> None:
+        count = 0
+        for topic in queryset.filter(reviewed=False):
+            topic.reviewed = True
+            topic.save(update_fields=["reviewed", "updated_at"])
+            count += 1
+        self.message_user(request, f"{count} topics marked as reviewed.")
 
 
 @admin.register(StoryTopic)
@@ -18,3 +89,14 @@ class StoryTopicAdmin(admin.ModelAdmin):
     list_filter = ("role", "origin", "topic__kind")
     search_fields = ("story__headline", "topic__name")
     autocomplete_fields = ("story", "topic")
+    actions = ["pin", "unpin"]
+
+    @admin.action(description="Pin: keep through re-tagging (editor's topic)")
+    def pin(self, request: HttpRequest, queryset: QuerySet[StoryTopic]) -> None:
+        n = queryset.update(origin=StoryTopic.Origin.EDITOR)
+        self.message_user(request, f"{n} topics pinned.")
+
+    @admin.action(description="Unpin: the tagger decides next time")
+    def unpin(self, request: HttpRequest, queryset: QuerySet[StoryTopic]) -> None:
+        n = queryset.update(origin=StoryTopic.Origin.TAGGER)
+        self.message_user(request, f"{n} topics unpinned.")

@@ -1,10 +1,18 @@
+import datetime as dt
+
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from stories.models import Story
-from topics.models import Topic
+from topics.charts import weekly_chart
+from topics.models import StoryTopic, Topic
+
+CHART_WEEKS = 26
+RELATED_TOPICS = 8
 
 
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -15,8 +23,34 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(survivor, permanent=True)
     stories = Story.objects.published().filter(story_topics__topic=topic).for_listing().distinct()
     page = Paginator(stories, settings.STORIES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"topic": topic, "page": page, "follower_count": topic.follows.count()}
+    today = timezone.localdate()
+    since = timezone.now() - dt.timedelta(weeks=CHART_WEEKS)
+    dates = stories.filter(published_at__gte=since).values_list("published_at", flat=True)
+    context = {
+        "topic": topic,
+        "page": page,
+        "follower_count": topic.follows.count(),
+        "chart": weekly_chart(
+            (timezone.localtime(d) for d in dates), today=today, weeks=CHART_WEEKS
+        ),
+        "related": related_topics(topic),
+    }
     return render(request, "topics/topic_detail.html", context)
+
+
+def related_topics(topic: Topic) -> list[Topic]:
+    """The topics most often central to the same stories (passing mentions do not count)."""
+    central = [StoryTopic.Role.PRIMARY, StoryTopic.Role.ABOUT]
+    shared = StoryTopic.objects.filter(
+        topic=topic, role__in=central, story__in=Story.objects.published()
+    ).values("story_id")
+    return list(
+        Topic.objects.live()
+        .filter(story_topics__story_id__in=shared, story_topics__role__in=central)
+        .exclude(pk=topic.pk)
+        .annotate(shared=Count("story_topics__story", distinct=True))
+        .order_by("-shared", "name")[:RELATED_TOPICS]
+    )
 
 
 def topic_index(request: HttpRequest) -> HttpResponse:

@@ -30,7 +30,7 @@ PLACES = {
     "Nairobi": [],
 }
 THEMES = {
-    "Climate": ["climate change", "emissions"],
+    "Climate change": ["climate change", "emissions"],
     "Markets": ["stocks", "shares", "bonds"],
     "Elections": ["vote", "ballot"],
     "Public health": ["health"],

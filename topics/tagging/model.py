@@ -11,13 +11,17 @@ log = logging.getLogger(__name__)
 EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
 
-@functools.cache
 def load_model(name: str) -> Any:
     """The named pipeline, or None (with a warning) when it is missing or `name` is empty, so
     tagging carries on with the gazetteer alone."""
     if not name:
         log.warning("tagging without a statistical model (TAGGING_MODEL is empty): gazetteer only")
         return None
+    return _load(name)
+
+
+@functools.cache
+def _load(name: str) -> Any:
     try:
         import spacy
 

@@ -108,6 +108,7 @@ class _Group:
     mentions: list[_Mention] = field(default_factory=list)
     score: float = 0.0
     prominent: bool = False  # named in the headline or standfirst
+    paragraphs: int = 0  # how many body paragraphs name it
 
 
 def _layout(article: Article) -> _Layout:
@@ -259,9 +260,10 @@ class Tagger:
         surnames: dict[str, _Group] = {}
         for group in groups + list(loose.values()):
             words = group.name.split()
-            if 2 <= len(words) <= 3 and (group.kind == "person" or group.key is None):
-                if group.kind == "person" or fold(words[-1]) not in surnames:
-                    surnames[fold(words[-1])] = group
+            if not 2 <= len(words) <= 3 or (group.kind != "person" and group.key is not None):
+                continue
+            if group.kind == "person" or fold(words[-1]) not in surnames:
+                surnames[fold(words[-1])] = group
         organisations = [
             g for g in groups + list(loose.values())
             if g.kind == "organisation" and len(g.name.split()) >= 2
@@ -294,11 +296,34 @@ class Tagger:
                 group.kind = max(set(kinds), key=kinds.count)
                 group.name = max((m.text for m in group.mentions), key=len)
             groups.append(group)
+        self._recount(groups, layout.text)
         for group in groups:
             group.prominent = any(
                 layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
             )
         return [g for g in groups if not self._unsure(g)]
+
+    @staticmethod
+    def _recount(groups: list[_Group], text: str) -> None:
+        """Add the mentions the model missed of names it found elsewhere in the story (it
+        often tags a name in one sentence and not the next), and a person's bare surname."""
+        taken = [(m.start, m.end) for g in groups for m in g.mentions]
+        for group in groups:
+            if group.key is not None or group.kind == "theme":
+                continue  # the gazetteer already found every registry name
+            forms = {m.text for m in group.mentions}
+            words = group.name.split()
+            if group.kind == "person" and len(words) >= 2:
+                forms.add(words[-1])
+            for form in sorted(forms, key=len, reverse=True):
+                if len(form) < 3:
+                    continue
+                for match in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", text):
+                    start, end = match.span()
+                    if any(s < end and start < e for s, e in taken):
+                        continue
+                    taken.append((start, end))
+                    group.mentions.append(_Mention(start, end, form, group.kind))
 
     @staticmethod
     def _unsure(group: _Group) -> bool:
@@ -356,6 +381,7 @@ class Tagger:
                 ):
                     score += SPEAKER_BONUS
             share = len(spread) / paragraphs
+            group.paragraphs = len(spread)
             group.score = score * KIND_WEIGHT[group.kind] * (0.6 + 0.4 * share)
             group.prominent = group.prominent or any(
                 layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
@@ -390,10 +416,11 @@ class Tagger:
     @staticmethod
     def _about(group: _Group, top: float) -> bool:
         """Named in the headline or standfirst, high on the scale, or a name the story comes
-        back to; otherwise a passing mention. Themes only get here past their own threshold."""
+        back to in another paragraph; otherwise a passing mention. Themes only get here past
+        their own threshold."""
         if group.prominent or group.score / top >= ABOUT_SALIENCE or group.kind == "theme":
             return True  # a theme that passed its threshold is what the story is about
-        return len(group.mentions) >= 2
+        return group.paragraphs >= 2
 
     def _primary(self, candidates: list[Candidate], hint: str | None) -> Candidate | None:
         if hint:

@@ -21,8 +21,10 @@ TITLE_WORDS = frozenset(
 )
 # Titles that only ever come before a person's name.
 PERSON_TITLES = frozenset(
-    "mr mrs ms miss mx dr sir dame lord lady president senator sen rep governor mayor "
-    "king queen prince princess pope sheikh general gen colonel judge".split()  # noqa: SIM905
+    """
+    mr mrs ms miss mx dr sir dame lord lady president senator sen rep governor mayor
+    king queen prince princess pope sheikh general gen colonel judge
+    """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 _NOT_NAME = re.compile(r"^[\W\d_]+$")
 

@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from ingest.actions import Deduper, fetch_page, ingest_story
 from ingest.fetch import FetchError, fetch
-from ingest.textparse import ParsedStory
 from ingest.pipeline import (
     FORMATS,
     IngestError,
@@ -16,6 +15,7 @@ from ingest.pipeline import (
     parse_feed_bytes,
     sniff_format,
 )
+from ingest.textparse import ParsedStory
 from tidings.progress import Progress
 from topics.actions import preview_tags
 from topics.tagging import Article

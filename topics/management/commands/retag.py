@@ -29,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         stories = self._stories(options).filter(id__gt=options["after_id"]).order_by("id")
         ids = list(stories.values_list("id", flat=True))
-        progress = Progress(len(ids), "retag")
+        progress = Progress(len(ids), "retag", stream=self.stderr)  # type: ignore[arg-type]
         last = options["after_id"]
         try:
             for i in range(0, len(ids), options["batch"]):

@@ -1,0 +1,213 @@
+"""The registry in the database: the starter data, tagging on publish, re-tagging, curation."""
+
+import json
+import tempfile
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+
+from alerts.actions import follow_topic
+from alerts.models import Follow
+from stories.actions import publish_story
+from stories.models import Story
+from tidings.test import BaseTestCase
+from topics import actions
+from topics.actions import merge_topics, pin_topic, unpin_topic
+from topics.models import StoryTopic, Topic
+
+NATO_STORY: dict[str, Any] = {
+    "standfirst": "Allies agree to move troops east.",
+    "body": "NATO defence ministers met in Brussels on Thursday.\n\n"
+    "The North Atlantic Treaty Organization said 4,000 troops would move to Poland. "
+    "Polish officials welcomed the decision.",
+}
+
+
+def tagged(story: Story) -> dict[str, StoryTopic]:
+    return {row.topic.slug: row for row in story.story_topics.select_related("topic")}
+
+
+class StarterRegistryTests(BaseTestCase):
+    def test_countries_cities_organisations_and_themes_come_with_migrate(self) -> None:
+        us = Topic.objects.get(slug="united-states")
+        self.assertEqual(us.kind, Topic.Kind.PLACE)
+        for alias in ("US", "U.S.", "American", "Americans", "America"):
+            self.assertIn(alias, us.aliases)
+        self.assertEqual(Topic.objects.get(slug="france").aliases.count("French"), 1)
+        self.assertEqual(Topic.objects.get(slug="lagos").kind, Topic.Kind.PLACE)
+        self.assertIn("NATO", Topic.objects.get(slug="nato").name)
+        self.assertIn("WHO", Topic.objects.get(slug="world-health-organization").aliases)
+        self.assertEqual(Topic.objects.get(slug="elections").kind, Topic.Kind.THEME)
+        self.assertGreater(Topic.objects.filter(kind=Topic.Kind.PLACE).count(), 700)
+        self.assertFalse(Topic.objects.filter(reviewed=False).exists())
+
+
+class TagOnPublishTests(BaseTestCase):
+    def test_publishing_tags_the_story_and_keeps_the_editors_topics(self) -> None:
+        story = self.make_story("NATO ministers meet in Brussels", **NATO_STORY)
+        rows = tagged(story)
+        self.assertEqual(rows["nato"].origin, StoryTopic.Origin.TAGGER)
+        self.assertEqual(rows["poland"].topic.kind, Topic.Kind.PLACE)
+        # bob's topics (Kestrel Energy primary, Kenya, Climate) stay as he set them.
+        self.assertEqual(rows["kestrel-energy"].role, StoryTopic.Role.PRIMARY)
+        self.assertEqual(rows["kestrel-energy"].origin, StoryTopic.Origin.EDITOR)
+        self.assertEqual(rows["nato"].role, StoryTopic.Role.ABOUT)
+        story.refresh_from_db()
+        self.assertEqual(story.primary_topic_id, rows["kestrel-energy"].topic_id)
+
+    def test_without_an_editors_choice_the_tagger_picks_the_primary(self) -> None:
+        story = self.make_story("NATO ministers meet in Brussels", topics=(), **NATO_STORY)
+        story.refresh_from_db()
+        self.assertEqual(story.primary_topic, Topic.objects.get(slug="nato"))
+        self.assertEqual(tagged(story)["nato"].role, StoryTopic.Role.PRIMARY)
+
+    def test_new_names_become_unreviewed_topics(self) -> None:
+        story = self.make_story(
+            "Odalys Quintero named port chief",
+            topics=(),
+            body="Odalys Quintero will run the port. Quintero starts in May.\n\n"
+            "Quintero said the harbour would reopen.",
+        )
+        topic = Topic.objects.get(slug="odalys-quintero")
+        self.assertFalse(topic.reviewed)
+        self.assertEqual(topic.kind, Topic.Kind.PERSON)
+        self.assertIn("odalys-quintero", tagged(story))
+        self.assertEqual(self.client.get(topic.get_absolute_url()).status_code, 200)
+
+    def test_an_ingested_alert_hint_is_primary(self) -> None:
+        story = self.make_story("NATO ministers meet", topics=(), topic_hint="Poland", **NATO_STORY)
+        story.refresh_from_db()
+        self.assertEqual(story.primary_topic, Topic.objects.get(slug="poland"))
+
+    def test_tags_go_out_with_the_alerts(self) -> None:
+        follow_topic(self.alice, Topic.objects.get(slug="nato"))
+        story = self.make_story("NATO ministers meet", topics=(), publish=False, **NATO_STORY)
+        immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+        with self.settings(TASKS=immediate), self.captureOnCommitCallbacks(execute=True):
+            publish_story(story)
+        self.assertTrue(self.alice.alerts.filter(story=story).exists())
+
+    @override_settings(TAGGING_MODEL="")
+    def test_tagging_carries_on_without_the_model(self) -> None:
+        actions._tagger = None
+        with self.assertLogs("topics.tagging.model", "WARNING"):
+            story = self.make_story("NATO ministers meet", topics=(), **NATO_STORY)
+        self.assertIn("nato", tagged(story))
+        actions._tagger = None
+
+
+class RetagTests(BaseTestCase):
+    def test_retag_all_finds_a_new_alias_and_keeps_pins(self) -> None:
+        story = self.make_story(
+            "Harbour board meets",
+            topics=(),
+            body="The Ostrava Shipping Line said it would cut fares. The OSL runs ten ferries.",
+        )
+        rail = Topic.objects.create(
+            name="Railways", slug="railways", kind=Topic.Kind.THEME, reviewed=True
+        )
+        pin_topic(story, rail)
+        Topic.objects.filter(slug="ostrava-shipping-line").delete()
+        line = Topic.objects.create(
+            name="Ostrava Shipping Line", slug="osl-group", kind=Topic.Kind.ORGANISATION,
+            aliases=["OSL"], reviewed=True,
+        )  # fmt: skip
+        out, err = StringIO(), StringIO()
+        call_command("retag", "--all", stdout=out, stderr=err)
+        self.assertIn("Re-tagged 1 stories", out.getvalue())
+        self.assertIn("retag 1/1", err.getvalue())
+        rows = tagged(story)
+        self.assertEqual(rows["osl-group"].topic, line)
+        self.assertEqual(rows["railways"].origin, StoryTopic.Origin.EDITOR, "pinned stays")
+        unpin_topic(story, rail)
+        self.assertNotIn("railways", tagged(story), "unpinned, and the text never names it")
+
+    def test_retag_since_topic_and_resume(self) -> None:
+        first = self.make_story("NATO talks", topics=(), **NATO_STORY)
+        second = self.make_story("More NATO talks", topics=(), **NATO_STORY)
+        StoryTopic.objects.filter(origin=StoryTopic.Origin.TAGGER).delete()
+        out = StringIO()
+        call_command("retag", "--topic", "nato", "--after-id", str(first.id), stdout=out,
+                     stderr=StringIO())  # fmt: skip
+        self.assertIn("Re-tagged 1 stories", out.getvalue())
+        self.assertNotIn("nato", tagged(first))
+        self.assertIn("nato", tagged(second))
+        call_command("retag", "--since", "2000-01-01", stdout=out, stderr=StringIO())
+        self.assertIn("nato", tagged(first))
+
+
+class CurationTests(BaseTestCase):
+    def test_merge_moves_stories_followers_and_names_and_redirects(self) -> None:
+        story = self.make_story(topics=(("Kestrel Power", "organisation"),))
+        other = self.make_story("Second", topics=(("Kestrel Energy", "organisation"),))
+        loser = Topic.objects.get(slug="kestrel-power")
+        survivor = Topic.objects.get(slug="kestrel-energy")
+        follow_topic(self.alice, loser)
+        follow_topic(self.alice, survivor, cadence="daily")
+        follow_topic(self.charlie, loser)
+        merge_topics(loser, survivor)
+        self.assertEqual(
+            set(Follow.objects.values_list("reader__username", "topic__slug", "cadence")),
+            {("alice", "kestrel-energy", "daily"), ("charlie", "kestrel-energy", "instant")},
+        )
+        self.assertIn("kestrel-energy", tagged(story))
+        self.assertIn("kestrel-energy", tagged(other))
+        self.assertNotIn("kestrel-power", tagged(story))
+        story.refresh_from_db()
+        self.assertEqual(story.primary_topic, survivor)
+        survivor.refresh_from_db()
+        self.assertIn("Kestrel Power", survivor.aliases)
+        response = self.client.get(reverse("topics:detail", args=["kestrel-power"]))
+        self.assertRedirects(response, survivor.get_absolute_url(), status_code=301)
+        with self.assertRaises(ValueError):
+            merge_topics(survivor, survivor)
+
+    def test_merge_from_the_admin_form(self) -> None:
+        self.make_story(topics=(("Kestrel Power", "organisation"),))
+        loser = Topic.objects.get(slug="kestrel-power")
+        survivor = Topic.objects.get(slug="kenya")
+        self.client.force_login(self.bob)
+        response = self.client.post(
+            reverse("admin:topics_topic_change", args=[loser.pk]),
+            {"name": loser.name, "slug": loser.slug, "kind": loser.kind, "aliases": "[]",
+             "description": "", "reviewed": "on", "merged_into": survivor.pk},
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 302)
+        loser.refresh_from_db()
+        self.assertEqual(loser.merged_into, survivor)
+        self.assertFalse(loser.story_topics.exists())
+
+    def test_topic_page_draws_weekly_chart_and_related_topics(self) -> None:
+        self.make_story("One", topics=(("Kenya", "place"), ("Lamu", "place")))
+        self.make_story("Two", topics=(("Kenya", "place"), ("Lamu", "place")))
+        response = self.client.get(reverse("topics:detail", args=["kenya"]))
+        self.assertContains(response, '<svg viewBox="0 0 520 120"')
+        self.assertContains(response, "Stories per week, last 26 weeks: 2 in all")
+        self.assertContains(response, "2 stories</title>")
+        self.assertContains(response, 'href="/topics/lamu/">Lamu</a> <span class="topic-meta">2')
+
+
+class CommandTests(BaseTestCase):
+    def test_evaluate_tagging_on_the_shipped_gold_set(self) -> None:
+        out = StringIO()
+        gold = Path(actions.__file__).parent / "gold" / "invented.jsonl"
+        call_command("evaluate_tagging", str(gold), stdout=out)
+        self.assertRegex(out.getvalue(), r"precision 0\.\d+ +recall 0\.\d+ +F1 0\.\d+")
+        self.assertRegex(out.getvalue(), r"primary hit rate 0\.\d+ \(\d+/24\)")
+
+    def test_ingest_dry_run_reports_topics_and_writes_nothing(self) -> None:
+        topics_before = Topic.objects.count()
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("NATO ministers meet in Brussels\n\n" + NATO_STORY["body"])
+        out = StringIO()
+        call_command("ingest", "--dry-run", "--json", f.name, stdout=out)
+        record = json.loads(out.getvalue())
+        nato = next(t for t in record["topics"] if t["slug"] == "nato")
+        self.assertEqual(set(nato), {"name", "slug", "kind", "salience", "role", "mentions"})
+        self.assertEqual(nato["role"], "primary")
+        self.assertEqual(Topic.objects.count(), topics_before)
+        self.assertFalse(Story.objects.exists())

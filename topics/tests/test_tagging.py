@@ -1,0 +1,184 @@
+"""The pure pipeline: text and a small registry in, candidates out. The spaCy model is the real
+one (loaded once per test process); the fallback tests run without it."""
+
+from django.conf import settings
+from django.test import SimpleTestCase
+
+from topics.tagging import Article, Candidate, Entry, Tagger
+from topics.tagging.model import load_model
+from topics.tagging.text import clean_name, fold
+
+REGISTRY = [
+    Entry("france", "France", "place", ("French", "Frenchman")),
+    Entry("united-states", "United States", "place", ("US", "U.S.", "America", "American")),
+    Entry("turkey", "Turkey", "place", ("Türkiye", "Turkish")),
+    Entry("sao-paulo", "São Paulo", "place", ()),
+    Entry("world-health-organization", "World Health Organization", "organisation", ("WHO",)),
+    Entry("amara-diallo", "Amara Diallo", "person", ()),
+    Entry("elections", "Elections", "theme", ("election", "ballot", "voters", "turnout")),
+    Entry("energy", "Energy", "theme", ("wind farm", "power grid", "energy")),
+]
+
+
+def tagger(model: bool = True) -> Tagger:
+    return Tagger(REGISTRY, load_model(settings.TAGGING_MODEL) if model else None)
+
+
+def by_name(candidates: list[Candidate]) -> dict[str, Candidate]:
+    return {c.name: c for c in candidates}
+
+
+class CanonicalisationTests(SimpleTestCase):
+    def test_titles_and_possessives_are_cut_from_names(self) -> None:
+        self.assertEqual(clean_name("Prime Minister Jonah Okafor's", person=True), "Jonah Okafor")
+        self.assertEqual(clean_name("Mr. Okafor", person=True), "Okafor")
+        self.assertEqual(clean_name("the Home Office"), "Home Office")
+        self.assertEqual(clean_name("Home Office", person=False), "Home Office")
+
+    def test_accents_and_case_fold_for_matching_only(self) -> None:
+        self.assertEqual(fold("  José  ÁLVAREZ "), "jose alvarez")
+        found = by_name(tagger(model=False).tag(Article(body=["Flights to Sao Paulo resumed."])))
+        self.assertIn("São Paulo", found, "the display name keeps its accents")
+
+    def test_honorifics_and_surnames_join_the_full_name(self) -> None:
+        article = Article(
+            headline="Ndlovu's gamble pays off",
+            body=[
+                "Finance Minister Thandeka Ndlovu unveiled the budget on Monday.",
+                "Ms Ndlovu said the plan would cut borrowing. Ndlovu's deputy agreed.",
+            ],
+        )
+        people = [c for c in tagger().tag(article) if c.kind == "person"]
+        self.assertEqual([c.name for c in people], ["Thandeka Ndlovu"])
+        self.assertGreaterEqual(people[0].mentions, 3)
+        self.assertEqual(people[0].role, "primary")
+
+    def test_demonyms_fold_into_their_country(self) -> None:
+        article = Article(
+            body=["French officials met American diplomats.", "The French side was pleased."]
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["France"].key, "france")
+        self.assertEqual(found["France"].mentions, 2)
+        self.assertIn("United States", found)
+        self.assertNotIn("French", found)
+
+    def test_aliases_and_acronyms_join_one_topic(self) -> None:
+        article = Article(
+            headline="WHO warns of measles surge",
+            body=[
+                "The World Health Organization said cases had doubled.",
+                "A new body, the Coastal Fisheries Authority (CFA), will count boats. "
+                "The Coastal Fisheries Authority opens in May; the CFA has 40 staff.",
+            ],
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["World Health Organization"].mentions, 2)
+        self.assertEqual(found["Coastal Fisheries Authority"].mentions, 4)  # 2 names, 2 "CFA"
+        self.assertNotIn("CFA", found)
+
+    def test_mr_surname_finds_a_registry_person(self) -> None:
+        found = by_name(tagger(model=False).tag(Article(body=["Mr Diallo said no."])))
+        self.assertEqual(found["Amara Diallo"].key, "amara-diallo")
+        # A bare surname, never tied to the person, is someone else.
+        found = by_name(tagger(model=False).tag(Article(body=["Diallo Street is shut."])))
+        self.assertNotIn("Amara Diallo", found)
+
+    def test_acronyms_and_names_need_their_case(self) -> None:
+        article = Article(body=["Let us roast a turkey.", "Who knows? Ask us."])
+        self.assertEqual(tagger(model=False).tag(article), [])
+        found = by_name(tagger(model=False).tag(Article(body=["The US and Türkiye met."])))
+        self.assertEqual(set(found), {"United States", "Turkey"})
+
+    def test_a_longer_name_beats_a_registry_name_inside_it(self) -> None:
+        article = Article(body=["The Bank of France raised rates, the Bank of France said."])
+        found = by_name(tagger().tag(article))
+        self.assertIn("Bank of France", found)
+        self.assertNotIn("France", found)
+
+
+class NoiseTests(SimpleTestCase):
+    def test_dates_numbers_credits_agencies_and_publisher_are_not_topics(self) -> None:
+        article = Article(
+            headline="Harbour authority approves new quay",
+            body=[
+                "On Tuesday, 14 March, the Harbour Authority of Port Elsby approved 300 berths "
+                "(Reuters) - the Daily Planet reported.",
+                "The vote followed a decade of delays, Harbour Authority chair Ines Barros said. "
+                "Barros said the first berths open in June.",
+            ],
+            credits=["Photograph: Lena Brandt/AFP", "By Tom Okoro"],
+            publisher="Daily Planet",
+        )
+        names = {fold(c.name) for c in tagger().tag(article)}
+        for noise in ("tuesday", "14 march", "march", "june", "300", "reuters", "afp",
+                      "lena brandt", "tom okoro", "daily planet", "a decade"):  # fmt: skip
+            self.assertNotIn(noise, names)
+        self.assertIn("ines barros", names)
+
+    def test_a_single_unsure_word_met_once_is_dropped(self) -> None:
+        article = Article(
+            headline="Ferry operator adds winter sailings",
+            body=["Breakwater said on Monday that it would add sailings. Passengers cheered."],
+        )
+        self.assertNotIn("Breakwater", by_name(tagger().tag(article)))
+
+
+class SalienceTests(SimpleTestCase):
+    def test_headline_and_spread_outrank_a_passing_mention(self) -> None:
+        article = Article(
+            headline="Amara Diallo wins the Kisumu mayoral election",
+            standfirst="Voters turned out in record numbers.",
+            body=[
+                "Amara Diallo took 58% of the vote, the electoral board said.",
+                "Mr Diallo thanked voters. Turnout was 71%.",
+                "The ballot was observed by French monitors.",
+                "Diallo said he would start work on Monday.",
+            ],
+        )
+        ranked = tagger().tag(article)
+        names = [c.name for c in ranked]
+        self.assertEqual(names[0], "Amara Diallo")
+        self.assertEqual(ranked[0].role, "primary")
+        self.assertLess(names.index("Amara Diallo"), names.index("France"))
+        self.assertEqual(by_name(ranked)["France"].role, "mention")
+        self.assertEqual(by_name(ranked)["Elections"].role, "about")
+        self.assertEqual([c.salience for c in ranked[1:]], sorted(
+            (c.salience for c in ranked[1:]), reverse=True
+        ))  # fmt: skip
+
+    def test_a_hint_overrides_the_primary(self) -> None:
+        article = Article(
+            headline="Amara Diallo visits Paris",
+            body=["Amara Diallo met French ministers in Paris."],
+            primary_hint="France",
+        )
+        self.assertEqual(tagger().tag(article)[0].name, "France")
+
+    def test_themes_come_from_keywords_not_from_names(self) -> None:
+        article = Article(
+            headline="Kestrel Energy hires a new chief",
+            body=["Kestrel Energy named Ana Costa as its chief executive."],
+        )
+        self.assertNotIn("Energy", by_name(tagger().tag(article)))
+        article = Article(
+            headline="Coastal wind farm connects to the power grid",
+            body=["The wind farm will feed the power grid from May."],
+        )
+        self.assertEqual(by_name(tagger().tag(article))["Energy"].kind, "theme")
+
+
+class FallbackTests(SimpleTestCase):
+    def test_without_a_model_the_registry_still_tags(self) -> None:
+        with self.assertLogs("topics.tagging.model", "WARNING") as logs:
+            self.assertIsNone(load_model("no_such_spacy_package"))
+        self.assertIn("gazetteer only", logs.output[0])
+        ranked = tagger(model=False).tag(
+            Article(headline="WHO praises French vaccination drive", body=["In France, ..."])
+        )
+        self.assertEqual({c.name for c in ranked}, {"World Health Organization", "France"})
+        self.assertEqual(ranked[0].role, "primary")
+
+    def test_empty_model_name_means_gazetteer_only(self) -> None:
+        with self.assertLogs("topics.tagging.model", "WARNING"):
+            self.assertIsNone(load_model(""))
