@@ -16,6 +16,7 @@ BENCHMARKS = {
     "story_page": "Story page requests/s and p99 latency, against the trivial /healthz view",
     "extraction": "HTML extraction pages/s against bare trafilatura.extract; text parser pages/s",
     "alerts": "Fan-out readers/s against bulk_create; email deliveries/s against send_mail",
+    "tagging": "Tagging stories/s against bare spaCy NER nlp.pipe; and in two processes",
 }
 
 
