@@ -3,6 +3,7 @@ import logging
 import random
 import zoneinfo
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,6 +30,9 @@ from stories.models import Licence, Story
 from tidings.db import save_fields
 from tidings.safehttp import check_url, system_resolver
 from topics.models import Topic
+
+if TYPE_CHECKING:
+    from comments.models import Comment
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +134,26 @@ def ring_doorbell() -> None:
     from alerts.tasks import deliver_due_task
 
     transaction.on_commit(lambda: deliver_due_task.enqueue())
+
+
+def queue_reply_deliveries(reader: User, reply: "Comment") -> list[Delivery]:
+    """A reply to the reader's comment, through the same channels as their alerts: email (when
+    they take email alerts) and each enabled webhook. Safe to call twice."""
+    now = timezone.now()
+    rows = []
+    if reader.email_alerts and reader.email:
+        rows.append(Delivery(reader=reader, channel="email", reply=reply, next_attempt_at=now))
+    for endpoint in reader.webhook_endpoints.filter(enabled=True):
+        rows.append(
+            Delivery(
+                reader=reader, channel="webhook", reply=reply, endpoint=endpoint,
+                next_attempt_at=now,
+            )
+        )  # fmt: skip
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        ring_doorbell()
+    return rows
 
 
 # --- in-app ----------------------------------------------------------------------------------
@@ -335,8 +359,43 @@ def _item(alert: Alert) -> Item:
     )
 
 
+def _reply_message(delivery: Delivery) -> Message:
+    from comments.actions import stop_replies_url
+
+    reply = delivery.reply
+    assert reply is not None and reply.parent is not None
+    story = reply.story
+    who = reply.author.display_name or reply.author.username
+    excerpt = " ".join(reply.body.split())
+    excerpt = excerpt if len(excerpt) <= 280 else excerpt[:279] + "…"
+    item = Item(
+        alert_id=0,
+        headline=story.headline,
+        standfirst=f"{who} replied to your comment: “{excerpt}”",
+        url=settings.SITE_URL + reply.get_absolute_url(),
+        published_at=reply.created_at.isoformat(),
+        topics=[],
+        reasons=["you asked to hear of replies to your comment"],
+        photo_credit=story.lead_image.credit if story.lead_image else "",
+        copyright=story.copyright_line,
+        licence=Licence(story.effective_licence).label,
+    )
+    return Message(
+        delivery_id=delivery.id,
+        kind="reply",
+        subject=f"{who} replied to your comment on “{story.headline}”",
+        items=[item],
+        links={
+            "unsubscribe": stop_replies_url(reply.parent),
+            "settings": settings.SITE_URL + reverse("accounts:settings"),
+        },
+    )
+
+
 def build_message(delivery: Delivery, merged: list[Delivery]) -> Message:
     reader_id = delivery.reader_id
+    if delivery.reply_id is not None:
+        return _reply_message(delivery)
     if delivery.digest_id is not None:
         digest = delivery.digest
         assert digest is not None

@@ -249,6 +249,14 @@ class Delivery(models.Model):
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
     )
+    reply = models.ForeignKey(
+        "comments.Comment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A reply to the reader's comment, which they asked to hear of.",
+    )
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -285,6 +293,16 @@ class Delivery(models.Model):
                 fields=["digest", "channel"],
                 condition=Q(digest__isnull=False),
                 name="delivery_once_per_digest_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["reply", "reader", "channel"],
+                condition=Q(reply__isnull=False, endpoint__isnull=True),
+                name="delivery_once_per_reply_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["reply", "endpoint"],
+                condition=Q(reply__isnull=False, endpoint__isnull=False),
+                name="delivery_once_per_reply_endpoint",
             ),
         ]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]

@@ -30,8 +30,7 @@ _worker: Tagger | None = None
 
 def _articles() -> list[Article]:
     sample = [
-        Article(headline=s["headline"], standfirst=s["standfirst"], body=s["body"])
-        for s in STORIES
+        Article(headline=s["headline"], standfirst=s["standfirst"], body=s["body"]) for s in STORIES
     ]
     return sample + [gold.article for gold in read_gold(GOLD)]
 

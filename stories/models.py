@@ -1,3 +1,4 @@
+import datetime as dt
 import html
 import re
 
@@ -79,6 +80,10 @@ class Image(models.Model):
         return f"Photo by {who}" if who else ""
 
 
+def _comments_default() -> bool:
+    return bool(settings.COMMENTS_ENABLED_BY_DEFAULT)
+
+
 class StoryQuerySet(models.QuerySet["Story"]):
     def published(self) -> "StoryQuerySet":
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -135,7 +140,13 @@ class Story(models.Model):
         help_text="The topic an ingested page offered alerts on; the tagger makes it primary "
         "unless an editor chose one.",
     )
-    comments_enabled = models.BooleanField(default=True)
+    comments_enabled = models.BooleanField(
+        default=_comments_default,
+        help_text="The editor's switch; new stories start with the site's default.",
+    )
+    comments_premoderated = models.BooleanField(
+        default=False, help_text="New comments wait for an editor's approval before showing."
+    )
     reusable = models.BooleanField(
         default=False, help_text="Others may ask to republish it under its licence."
     )
@@ -144,6 +155,12 @@ class Story(models.Model):
     )
     copyright_holder = models.CharField(
         max_length=200, blank=True, help_text="Empty: the publisher's copyright holder."
+    )
+    attribution = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="How republishers must credit the story. Empty: headline, byline, publisher, "
+        "link and copyright line.",
     )
     copyright_year = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Empty: the year of publication."
@@ -178,6 +195,19 @@ class Story(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    def comments_state(self) -> str:
+        """ "open", "off" (the editor's switch) or "closed" (older than the site's limit)."""
+        if not self.comments_enabled:
+            return "off"
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        if (
+            days
+            and self.published_at
+            and self.published_at < timezone.now() - dt.timedelta(days=days)
+        ):
+            return "closed"
+        return "open"
 
     def paragraphs(self) -> list[str]:
         if self.body_format == self.BodyFormat.HTML:

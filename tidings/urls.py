@@ -15,6 +15,8 @@ urlpatterns = [
     path("stories/", include("stories.urls")),
     path("topics/", include("topics.urls")),
     path("reuse/", include("reuse.urls")),
+    path("comments/", include("comments.urls")),
+    path("api/", include("stories.api_urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),

@@ -41,7 +41,9 @@ class WebhookChannel(Channel):
 
 def payload_of(message: Message) -> dict[str, object]:
     return {
-        "type": "alert.created" if message.kind == "alert" else "digest.created",
+        "type": {"alert": "alert.created", "reply": "comment.replied"}.get(
+            message.kind, "digest.created"
+        ),
         "timestamp": dt.datetime.now(dt.UTC).isoformat(),
         "data": {
             "subject": message.subject,

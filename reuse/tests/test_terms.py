@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 
 from tidings.test import BaseTestCase
@@ -9,7 +10,7 @@ class ReuseTermsTests(BaseTestCase):
         response = self.client.get(reverse("reuse:terms", args=[story.slug]))
         self.assertContains(response, "All rights reserved")
         self.assertContains(response, "Photo by Lena Brandt/Coast")
-        self.assertContains(response, f"http://testserver{story.get_absolute_url()}")
+        self.assertContains(response, f"{settings.SITE_URL}{story.get_absolute_url()}")
         self.assertContains(response, "Yes, on request")
 
     def test_story_not_offered_for_reuse_says_so(self) -> None:

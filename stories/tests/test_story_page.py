@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from comments.actions import post_comment
+from comments.models import Comment
 from stories.models import Licence, Story
 from tidings.test import BaseTestCase
 
@@ -60,8 +61,8 @@ class StoryPageTests(BaseTestCase):
         story = self.make_story()
         post_comment(story, self.alice, "Good news.\n\nAnd a second paragraph.")
         hidden = post_comment(story, self.charlie, "Something rude.")
-        hidden.is_hidden = True
-        hidden.save(update_fields=["is_hidden"])
+        hidden.status = Comment.Status.HIDDEN
+        hidden.save(update_fields=["status"])
         response = self.client.get(story.get_absolute_url())
         self.assertContains(response, "<p>And a second paragraph.</p>", html=True)
         self.assertNotContains(response, "Something rude.")
