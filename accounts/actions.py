@@ -10,7 +10,9 @@ from tidings.db import save_fields
 EDITOR_PERMISSIONS = {
     "stories": ["story", "image", "publisher"],
     "topics": ["topic", "storytopic"],
-    "comments": ["comment"],
+    "comments": ["comment", "commentreport"],
+    "reuse": ["reuserequest"],
+    "ingest": ["source"],
 }
 
 

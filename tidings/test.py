@@ -153,6 +153,13 @@ class BrowserTestCase(People, StaticLiveServerTestCase):
     def tearDown(self) -> None:
         self.context.close()
 
+    def sign_in(self, next_path: str, username: str = "alice") -> None:
+        self.page.goto(f"{self.live_server_url}/login/?next={next_path}")
+        self.page.get_by_label("Username").fill(username)
+        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.wait_for_url(f"**{next_path}")
+
     def screenshot(self, name: str, **options: Any) -> Path:
         path = OUTPUT_DIR / "screenshots" / f"{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,18 +2,11 @@ import pytest
 
 from alerts.actions import fan_out
 from alerts.models import Event, Follow
-from tidings.test import PASSWORD, BrowserTestCase
+from tidings.test import BrowserTestCase
 
 
 @pytest.mark.browser
 class FollowInTheBrowserTests(BrowserTestCase):
-    def sign_in(self, next_path: str) -> None:
-        self.page.goto(f"{self.live_server_url}/login/?next={next_path}")
-        self.page.get_by_label("Username").fill("alice")
-        self.page.get_by_label("Password").fill(PASSWORD)
-        self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_url(f"**{next_path}")
-
     def test_a_reader_follows_in_place_and_gets_an_alert(self) -> None:
         story = self.make_story(photo=True)
         self.sign_in(story.get_absolute_url())

@@ -1,0 +1,301 @@
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts.actions import add_webhook, deliver_due
+from comments.actions import CommentError, edit_comment, post_comment, stop_replies_url
+from comments.models import Comment, CommentReport
+from tidings.test import BaseTestCase, Receiver, SMTPSink, body_of
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
+XSS = {
+    "script": "Nice <script>alert('x')</script> story",
+    "javascript link": '<a href="javascript:alert(1)">click me</a>',
+    "event attribute": '<img src=x onerror="alert(1)"><b onmouseover="alert(1)">bold</b>',
+    "svg": '<svg onload="alert(1)"><script>alert(2)</script></svg>after the svg',
+    "data url": '<a href="data:text/html;base64,PHNjcmlwdD4=">data</a>',
+    "style": '<p style="background:url(javascript:alert(1))">styled</p>',
+}
+
+
+class ClosedCommentsTests(BaseTestCase):
+    def test_off_shows_the_sentence_and_refuses_posts_on_page_and_api(self) -> None:
+        story = self.make_story(comments_enabled=False)
+        response = self.client.get(story.get_absolute_url())
+        self.assertContains(response, "Comments have not been enabled for this article.")
+        self.assertNotContains(response, 'id="comment-form"')
+        self.client.force_login(self.alice)
+        response = self.client.post(
+            reverse("comments:post", args=[story.slug]), {"body": "Hello"}, follow=True
+        )
+        self.assertContains(response, "Comments have not been enabled for this article.")
+        response = self.client.post(
+            reverse("api:comments", args=[story.slug]),
+            json.dumps({"body": "Hello"}),
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(
+            response.json(), {"error": "Comments have not been enabled for this article."}
+        )
+        self.assertFalse(Comment.objects.exists())
+
+    @override_settings(COMMENTS_CLOSE_AFTER_DAYS=3)
+    def test_comments_close_after_the_sites_limit(self) -> None:
+        story = self.make_story(published_at=timezone.now() - dt.timedelta(days=4))
+        story.published_at = timezone.now() - dt.timedelta(days=4)
+        story.save(update_fields=["published_at"])
+        self.assertContains(
+            self.client.get(story.get_absolute_url()), "Comments on this article are now closed."
+        )
+        with self.assertRaisesMessage(CommentError, "now closed"):
+            post_comment(story, self.alice, "Too late")
+
+    @override_settings(COMMENTS_ENABLED_BY_DEFAULT=False)
+    def test_the_site_default_applies_to_new_stories(self) -> None:
+        story = self.make_story()
+        self.assertFalse(story.comments_enabled)
+
+
+class PostingTests(BaseTestCase):
+    def setUp(self) -> None:
+        self.story = self.make_story()
+        self.client.force_login(self.alice)
+
+    def post(self, body: str, **extra: object) -> "_MonkeyPatchedWSGIResponse":
+        return self.client.post(
+            reverse("comments:post", args=[self.story.slug]), {"body": body, **extra}, follow=True
+        )
+
+    def test_a_comment_and_a_reply_thread_one_level_deep(self) -> None:
+        self.post("First!\n\nSee https://example.org/report for more.")
+        top = Comment.objects.get()
+        self.client.force_login(self.charlie)
+        self.post("I disagree.", parent=top.pk)
+        reply = Comment.objects.get(parent=top)
+        self.post("Reply to the reply.", parent=reply.pk)
+        self.assertEqual(Comment.objects.filter(parent=top).count(), 2, "no deeper nesting")
+        page = self.client.get(self.story.get_absolute_url())
+        self.assertContains(page, "Comments (3)")
+        self.assertContains(
+            page,
+            '<a href="https://example.org/report" rel="nofollow ugc noopener">'
+            "https://example.org/report</a>",
+            html=True,
+        )
+        self.assertEqual(page.content.decode().count('class="replies"'), 1)
+
+    def test_xss_attempts_are_rendered_inert(self) -> None:
+        for name, attack in XSS.items():
+            with self.subTest(name):
+                comment = post_comment(self.story, self.bob, attack)  # editors skip the limits
+                html = comment.body_html.lower()
+                for bad in ("<script", "javascript:", "onerror", "onmouseover", "onload",
+                            "<svg", "data:text", "style="):  # fmt: skip
+                    self.assertNotIn(bad, html)
+        page = self.client.get(self.story.get_absolute_url()).content.decode().lower()
+        self.assertNotIn("alert(", page)
+        self.assertIn("after the svg", page)
+
+    def test_length_limit_keeps_the_text(self) -> None:
+        with self.settings(COMMENT_MAX_CHARS=50):
+            response = self.post("x" * 60)
+        self.assertContains(response, "Your comment is 60 characters long; the limit is 50.")
+        self.assertContains(response, "x" * 60, msg_prefix="the text is back in the box")
+        self.assertFalse(Comment.objects.exists())
+
+    @override_settings(COMMENT_RATE_PER_READER=2)
+    def test_rate_limit_per_reader(self) -> None:
+        self.post("one")
+        self.post("two")
+        response = self.post("three")
+        self.assertContains(response, "You have posted 2 comments in 10 minutes")
+        self.assertEqual(Comment.objects.count(), 2)
+
+    @override_settings(COMMENT_RATE_PER_IP=2)
+    def test_rate_limit_per_address(self) -> None:
+        self.post("one")
+        self.client.force_login(self.charlie)
+        self.post("two")
+        response = self.post("three")
+        self.assertContains(response, "Too many comments from your network")
+        self.assertEqual(Comment.objects.count(), 2)
+
+    def test_the_honeypot_catches_bots(self) -> None:
+        response = self.post("Buy cheap things", website="http://spam.example")
+        self.assertContains(response, "Your comment was not posted.")
+        self.assertFalse(Comment.objects.exists())
+
+    def test_edit_within_ten_minutes_then_no_more(self) -> None:
+        self.post("Teh first version")
+        comment = Comment.objects.get()
+        self.client.post(reverse("comments:edit", args=[comment.pk]), {"body": "The first version"})
+        comment.refresh_from_db()
+        self.assertEqual(comment.body, "The first version")
+        self.assertIsNotNone(comment.edited_at)
+        Comment.objects.filter(pk=comment.pk).update(
+            created_at=timezone.now() - dt.timedelta(minutes=11)
+        )
+        comment.refresh_from_db()
+        with self.assertRaisesMessage(CommentError, "10 minutes"):
+            edit_comment(comment, self.alice, "Changed later")
+        with self.assertRaisesMessage(CommentError, "Only the author"):
+            edit_comment(comment, self.charlie, "Not mine")
+
+    def test_delete_own_keeps_the_thread(self) -> None:
+        self.post("Something I regret")
+        top = Comment.objects.get()
+        post_comment(self.story, self.charlie, "A reply", parent=top)
+        self.client.post(reverse("comments:delete", args=[top.pk]))
+        top.refresh_from_db()
+        self.assertEqual((top.status, top.body), (Comment.Status.DELETED, ""))
+        page = self.client.get(self.story.get_absolute_url())
+        self.assertContains(page, "This comment was deleted.")
+        self.assertContains(page, "A reply")
+        self.assertContains(page, "Comments (1)")
+
+
+class ModerationTests(BaseTestCase):
+    def setUp(self) -> None:
+        self.story = self.make_story()
+        self.rude = post_comment(self.story, self.charlie, "Something rude.")
+
+    def moderate(self, action: str) -> None:
+        self.client.post(reverse("comments:moderate", args=[self.rude.pk]), {"action": action})
+        self.rude.refresh_from_db()
+
+    def test_readers_report_and_editors_hide_restore_and_delete(self) -> None:
+        self.client.force_login(self.alice)
+        self.client.post(
+            reverse("comments:report", args=[self.rude.pk]), {"reason": "abuse", "note": "rude"}
+        )
+        report = CommentReport.objects.get()
+        self.assertEqual((report.reporter, report.reason), (self.alice, "abuse"))
+        self.moderate("hide")
+        self.assertEqual(self.rude.status, Comment.Status.VISIBLE, "readers cannot moderate")
+        self.client.force_login(self.bob)
+        self.moderate("hide")
+        self.assertEqual(self.rude.status, Comment.Status.HIDDEN)
+        report.refresh_from_db()
+        self.assertIsNotNone(report.resolved_at)
+        self.client.logout()
+        page = self.client.get(self.story.get_absolute_url())
+        self.assertNotContains(page, "Something rude.")
+        self.assertNotContains(page, "Comments (")
+        self.client.force_login(self.bob)
+        self.assertContains(self.client.get(self.story.get_absolute_url()), "Hidden")
+        self.moderate("restore")
+        self.assertEqual(self.rude.status, Comment.Status.VISIBLE)
+        self.moderate("delete")
+        self.assertEqual((self.rude.status, self.rude.body), (Comment.Status.DELETED, ""))
+
+    def test_the_admin_queue_puts_the_most_reported_first(self) -> None:
+        calm = post_comment(self.story, self.alice, "A calm remark.")
+        for reader in (self.alice, self.bob):
+            CommentReport.objects.create(comment=self.rude, reporter=reader, reason="abuse")
+        CommentReport.objects.create(comment=calm, reporter=self.charlie, reason="spam")
+        self.client.force_login(self.bob)
+        page = self.client.get(reverse("admin:comments_comment_changelist") + "?queue=yes")
+        text = page.content.decode()
+        self.assertLess(text.index("Something rude."), text.index("A calm remark."))
+        self.client.post(
+            reverse("admin:comments_comment_changelist"),
+            {"action": "hide", "_selected_action": [self.rude.pk]},
+        )
+        self.rude.refresh_from_db()
+        self.assertEqual(self.rude.status, Comment.Status.HIDDEN)
+
+    def test_pre_moderated_comments_wait_for_approval(self) -> None:
+        story = self.make_story("Sensitive story", comments_premoderated=True)
+        comment = post_comment(story, self.alice, "My view on this.")
+        self.assertEqual(comment.status, Comment.Status.PENDING)
+        self.client.force_login(self.charlie)
+        page = self.client.get(story.get_absolute_url())
+        self.assertNotContains(page, "My view on this.")
+        self.assertContains(page, "appear once an editor approves them")
+        self.client.force_login(self.bob)
+        self.assertContains(self.client.get(story.get_absolute_url()), "Approve")
+        self.client.post(reverse("comments:moderate", args=[comment.pk]), {"action": "approve"})
+        self.client.force_login(self.charlie)
+        page = self.client.get(story.get_absolute_url())
+        self.assertContains(page, "My view on this.")
+        self.assertContains(page, "Comments (1)")
+
+
+class ReplyAlertTests(BaseTestCase):
+    @override_settings(WEBHOOK_ALLOW=["127.0.0.1/32"])
+    def test_a_reply_reaches_the_author_by_email_and_webhook(self) -> None:
+        story = self.make_story(photo=True)
+        mine = post_comment(story, self.alice, "What about the birds?", notify_replies=True)
+        receiver = Receiver()
+        with SMTPSink().running() as sink, receiver.running() as base:
+            add_webhook(self.alice, f"{base}/hook")
+            with self.settings(**sink.settings()), self.captureOnCommitCallbacks(execute=True):
+                post_comment(story, self.charlie, "The survey found none.", parent=mine)
+                post_comment(story, self.alice, "My own reply alerts nobody.", parent=mine)
+                deliver_due()
+        [message] = sink.messages
+        self.assertIn("charlie replied to your comment", message["Subject"])
+        text = body_of(message, "plain")
+        self.assertIn("The survey found none.", text)
+        self.assertIn("#comment-", text)
+        self.assertIn("Copyright Chronicle Media Ltd", text)
+        self.assertIn(stop_replies_url(mine).split("/replies/stop/")[0], text)
+        [(_, body)] = receiver.requests
+        payload = json.loads(body)
+        self.assertEqual(payload["type"], "comment.replied")
+        self.assertIn("Photo by Lena Brandt/Coast", payload["data"]["stories"][0]["photo_credit"])
+
+    def test_the_stop_link_works_signed_out(self) -> None:
+        story = self.make_story()
+        mine = post_comment(story, self.alice, "Tell me of replies", notify_replies=True)
+        url = stop_replies_url(mine).removeprefix("http://127.0.0.1:8000")
+        self.assertContains(self.client.get(url), "Stop these alerts")
+        mine.refresh_from_db()
+        self.assertTrue(mine.notify_replies, "a GET changes nothing")
+        self.client.post(url)
+        mine.refresh_from_db()
+        self.assertFalse(mine.notify_replies)
+        self.assertEqual(self.client.post(url[:-1] + "x/").status_code, 400, "a forged token")
+
+
+class ApiTests(BaseTestCase):
+    def test_story_json_carries_credits_copyright_and_licence(self) -> None:
+        story = self.make_story(photo=True, reusable=True)
+        data = self.client.get(reverse("api:story", args=[story.slug])).json()
+        rights = data["rights"]
+        self.assertIn("Copyright Chronicle Media Ltd", rights["copyright"])
+        self.assertEqual(rights["photo_credit"], "Photo by Lena Brandt/Coast")
+        self.assertEqual(rights["licence"], "All rights reserved")
+        self.assertEqual(rights["byline"], "Ana Costa")
+        self.assertIn(story.get_absolute_url(), rights["attribution"])
+        self.assertEqual(data["photo"]["credit"], "Photo by Lena Brandt/Coast")
+        listing = self.client.get(reverse("api:stories")).json()
+        self.assertEqual(listing["stories"][0]["rights"], rights)
+
+    def test_comments_through_the_api(self) -> None:
+        story = self.make_story()
+        url = reverse("api:comments", args=[story.slug])
+        self.assertEqual(
+            self.client.post(url, "{}", content_type="application/json").status_code, 401
+        )
+        self.client.force_login(self.alice)
+        response = self.client.post(
+            url, json.dumps({"body": "<script>x</script>Via the API"}),
+            content_type="application/json",
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 201)
+        self.assertEqual(response.json()["html"], "<p>Via the API</p>")
+        listed = self.client.get(url).json()
+        self.assertEqual([c["html"] for c in listed["comments"]], ["<p>Via the API</p>"])
+        with self.settings(COMMENT_RATE_PER_READER=1):
+            response = self.client.post(
+                url, json.dumps({"body": "again"}), content_type="application/json"
+            )
+        self.assertEqual(response.status_code, 429)
