@@ -66,9 +66,28 @@ class StoryAdmin(admin.ModelAdmin):
         ("Topics", {"fields": ("primary_topic", "topic_hint")}),
         (
             "Publishing",
-            {"fields": ("status", "published_at", "comments_enabled", "preview_link")},
+            {
+                "fields": (
+                    "status",
+                    "published_at",
+                    "comments_enabled",
+                    "comments_premoderated",
+                    "preview_link",
+                )
+            },
         ),
-        ("Rights", {"fields": ("reusable", "licence", "copyright_holder", "copyright_year")}),
+        (
+            "Rights",
+            {
+                "fields": (
+                    "reusable",
+                    "licence",
+                    "copyright_holder",
+                    "copyright_year",
+                    "attribution",
+                )
+            },
+        ),
         ("Record", {"classes": ["collapse"], "fields": ("created_by", "created_at", "updated_at")}),
     )
 
