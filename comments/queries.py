@@ -32,3 +32,9 @@ def comment_threads(story: Story, *, moderator: bool = False) -> list[Thread]:
         t for t in threads.values()
         if t.comment.status != Comment.Status.DELETED or t.replies
     ]  # fmt: skip
+
+
+def visible_count(threads: list[Thread]) -> int:
+    """The count readers see, from threads already loaded: no second query."""
+    comments = [c for t in threads for c in (t.comment, *t.replies)]
+    return sum(1 for c in comments if c.status == Comment.Status.VISIBLE)

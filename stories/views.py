@@ -8,7 +8,7 @@ from django.utils import timezone
 from alerts.actions import mark_story_read
 from comments.actions import EDIT_WINDOW, is_moderator
 from comments.forms import CommentForm
-from comments.queries import comment_threads
+from comments.queries import comment_threads, visible_count
 from stories.models import Story
 from topics.models import StoryTopic
 
@@ -44,14 +44,15 @@ def _render_story(request: HttpRequest, story: Story, *, preview: bool) -> HttpR
     if primary is None and story_topics:
         primary = story_topics[0].topic
     moderator = request.user.is_authenticated and is_moderator(request.user)
+    threads = comment_threads(story, moderator=moderator)
     draft = request.session.pop("comment_draft", "") if request.user.is_authenticated else ""
     context = {
         "story": story,
         "topics": [st.topic for st in story_topics],
         "primary_topic": primary,
         "comments_state": story.comments_state(),
-        "threads": comment_threads(story, moderator=moderator),
-        "comment_count": story.comments.visible().count(),
+        "threads": threads,
+        "comment_count": visible_count(threads),
         "comment_form": CommentForm(initial={"body": draft}),
         "moderator": moderator,
         "edit_cutoff": timezone.now() - EDIT_WINDOW,
