@@ -34,7 +34,9 @@ def story_preview(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _render_story(request: HttpRequest, story: Story, *, preview: bool) -> HttpResponse:
     story_topics = list(
+        # Passing mentions still alert their followers (by scope) but would clutter the list.
         StoryTopic.objects.filter(story=story, topic__merged_into__isnull=True)
+        .exclude(role=StoryTopic.Role.MENTION, origin=StoryTopic.Origin.TAGGER)
         .select_related("topic")
         .order_by("-salience", "topic__name")
     )
