@@ -18,6 +18,12 @@ def client_address(request: HttpRequest | None) -> str:
     return (request.META.get("REMOTE_ADDR") if request else None) or "unknown"
 
 
+def reader_of(request: HttpRequest) -> User:
+    """The signed-in reader, for views behind login_required."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 class ThrottledAuthenticationForm(AuthenticationForm):
     """Sign-in that stops guessing: a few tries per name, more per address, per 15 minutes."""
 

@@ -3,7 +3,7 @@ import logging
 import random
 import zoneinfo
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,7 +26,7 @@ from alerts.models import (
     WebhookEndpoint,
 )
 from alerts.tokens import one_click_url
-from stories.models import Licence, Story
+from stories.models import Story
 from tidings.db import save_fields
 from tidings.safehttp import check_url, system_resolver
 from topics.models import Topic
@@ -345,17 +345,25 @@ def quiet_hours_end(reader: User, now: dt.datetime) -> dt.datetime | None:
 def _item(alert: Alert) -> Item:
     story = alert.story
     reasons = list(alert.reasons.all())
-    return Item(
+    return _story_item(
+        story,
         alert_id=alert.id,
-        headline=story.headline,
         standfirst=story.standfirst,
         url=settings.SITE_URL + story.get_absolute_url(),
         published_at=story.published_at.isoformat() if story.published_at else "",
         topics=[r.topic.name for r in reasons],
         reasons=[str(r) for r in reasons],
-        photo_credit=story.lead_image.credit if story.lead_image else "",
+    )
+
+
+def _story_item(story: Story, **fields: Any) -> Item:
+    """An Item with the story's headline and the rights that travel with it everywhere."""
+    return Item(
+        headline=story.headline,
+        photo_credit=story.photo_credit,
         copyright=story.copyright_line,
-        licence=Licence(story.effective_licence).label,
+        licence=story.licence_label,
+        **fields,
     )
 
 
@@ -368,17 +376,14 @@ def _reply_message(delivery: Delivery) -> Message:
     who = reply.author.display_name or reply.author.username
     excerpt = " ".join(reply.body.split())
     excerpt = excerpt if len(excerpt) <= 280 else excerpt[:279] + "…"
-    item = Item(
+    item = _story_item(
+        story,
         alert_id=0,
-        headline=story.headline,
         standfirst=f"{who} replied to your comment: “{excerpt}”",
         url=settings.SITE_URL + reply.get_absolute_url(),
         published_at=reply.created_at.isoformat(),
         topics=[],
         reasons=["you asked to hear of replies to your comment"],
-        photo_credit=story.lead_image.credit if story.lead_image else "",
-        copyright=story.copyright_line,
-        licence=Licence(story.effective_licence).label,
     )
     return Message(
         delivery_id=delivery.id,

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.forms import reader_of
 from alerts import actions
 from alerts.forms import FollowForm, ImportForm, WebhookForm
 from alerts.models import Alert, Follow, WebhookEndpoint
@@ -30,11 +30,6 @@ from topics.models import Topic
 
 MAX_IMPORT_BYTES = 1024 * 1024
 _TOPIC_PATH = re.compile(r"/topics/([-\w]+)/")
-
-
-def _reader(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -53,7 +48,7 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
         if request.headers.get("HX-Request"):
             return HttpResponse(status=204, headers={"HX-Redirect": login})
         return redirect(login)
-    reader = _reader(request)
+    reader = reader_of(request)
     if request.POST.get("action") == "unfollow":
         actions.unfollow_topic(reader, topic)
         following = False
@@ -70,7 +65,7 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def my_topics(request: HttpRequest) -> HttpResponse:
-    follows = Follow.objects.filter(reader=_reader(request)).select_related("topic")
+    follows = Follow.objects.filter(reader=reader_of(request)).select_related("topic")
     rows = [(f, FollowForm(instance=f, prefix=f"f{f.id}")) for f in follows]
     return render(request, "alerts/my_topics.html", {"rows": rows, "import_form": ImportForm()})
 
@@ -78,7 +73,7 @@ def my_topics(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def edit_follow(request: HttpRequest, follow_id: int) -> HttpResponse:
-    follow = get_object_or_404(Follow, id=follow_id, reader=_reader(request))
+    follow = get_object_or_404(Follow, id=follow_id, reader=reader_of(request))
     form = FollowForm(request.POST, instance=follow, prefix=f"f{follow.id}")
     if not form.is_valid():
         messages.error(request, f"Not saved: {form.errors.as_text()}")
@@ -94,7 +89,7 @@ def edit_follow(request: HttpRequest, follow_id: int) -> HttpResponse:
 
 @login_required
 def export_follows(request: HttpRequest, fmt: str) -> HttpResponse:
-    follows = Follow.objects.filter(reader=_reader(request)).select_related("topic")
+    follows = Follow.objects.filter(reader=reader_of(request)).select_related("topic")
     response: HttpResponse
     if fmt == "json":
         data = {
@@ -150,7 +145,7 @@ def import_follows(request: HttpRequest) -> HttpResponse:
         if topic is None:
             unknown.append(name or slug)
             continue
-        actions.follow_topic(_reader(request), topic, **fields)
+        actions.follow_topic(reader_of(request), topic, **fields)
         added += 1
     note = f" Not found here: {', '.join(unknown[:10])}." if unknown else ""
     messages.success(request, f"Imported {added} follows.{note}")
@@ -196,7 +191,7 @@ def _read_import(data: bytes) -> list[tuple[str, str, dict[str, object]]]:
 
 @login_required
 def my_feed(request: HttpRequest) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_of(request)
     followed = Follow.objects.filter(reader=reader, muted=False).values("topic_id")
     stories = (
         Story.objects.published()
@@ -215,7 +210,7 @@ def my_feed(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_of(request)
     if request.method == "POST":
         actions.mark_read(reader)
         return redirect("alerts:notifications")
@@ -230,7 +225,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def webhooks(request: HttpRequest) -> HttpResponse:
-    reader = _reader(request)
+    reader = reader_of(request)
     form = WebhookForm()
     if request.method == "POST":
         if "delete" in request.POST:

@@ -7,8 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.forms import client_address
-from accounts.models import User
+from accounts.forms import client_address, reader_of
 from comments.actions import (
     CommentError,
     delete_comment,
@@ -23,11 +22,6 @@ from comments.models import Comment
 from stories.models import Story
 
 log = logging.getLogger(__name__)
-
-
-def _reader(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @login_required
@@ -48,7 +42,7 @@ def post(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         comment = post_comment(
             story,
-            _reader(request),
+            reader_of(request),
             form.cleaned_data["body"],
             parent=parent,
             ip_address=client_address(request),
@@ -72,7 +66,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = EditForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:
-            edit_comment(comment, _reader(request), form.cleaned_data["body"])
+            edit_comment(comment, reader_of(request), form.cleaned_data["body"])
         except CommentError as exc:
             form.add_error("body", str(exc))
         else:
@@ -86,7 +80,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("story"), pk=pk)
     try:
-        delete_comment(comment, _reader(request))
+        delete_comment(comment, reader_of(request))
     except CommentError as exc:
         messages.error(request, str(exc))
     else:
@@ -101,7 +95,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             report_comment(
-                comment, _reader(request), form.cleaned_data["reason"], form.cleaned_data["note"]
+                comment, reader_of(request), form.cleaned_data["reason"], form.cleaned_data["note"]
             )
         except CommentError as exc:
             messages.error(request, str(exc))
@@ -117,7 +111,7 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("story"), pk=pk)
     action = request.POST.get("action", "")
     try:
-        moderate_comment(comment, _reader(request), action)
+        moderate_comment(comment, reader_of(request), action)
     except CommentError as exc:
         messages.error(request, str(exc))
     else:

@@ -3,6 +3,7 @@ posting a comment needs a signed-in session (and its CSRF token), like the page'
 
 import json
 from typing import Any
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
@@ -13,7 +14,7 @@ from accounts.forms import client_address
 from accounts.models import User
 from comments.actions import CommentError, CommentRateLimited, CommentsClosed, post_comment
 from comments.models import Comment
-from stories.models import Licence, Story
+from stories.models import Story
 from topics.models import StoryTopic
 
 API_PAGE = 20
@@ -21,17 +22,16 @@ API_PAGE = 20
 
 def rights_of(story: Story) -> dict[str, Any]:
     """What must travel with the story wherever it goes: credit, copyright and licence."""
-    image = story.lead_image
     url = settings.SITE_URL + story.get_absolute_url()
     return {
         "byline": story.byline,
         "copyright": story.copyright_line,
         "copyright_holder": story.effective_copyright_holder,
         "copyright_year": story.effective_copyright_year,
-        "licence": Licence(story.effective_licence).label,
+        "licence": story.licence_label,
         "licence_code": story.effective_licence,
         "reusable": story.reusable,
-        "photo_credit": image.credit if image else "",
+        "photo_credit": story.photo_credit,
         "canonical_url": url,
         "attribution": attribution_of(story),
     }
@@ -56,8 +56,7 @@ def story_json(story: Story) -> dict[str, Any]:
         "published_at": story.published_at.isoformat() if story.published_at else None,
         "body": story.paragraphs(),
         "photo": {
-            "url": settings.SITE_URL + image.src if image and image.src.startswith("/") else
-                   (image.src if image else None),
+            "url": urljoin(settings.SITE_URL + "/", image.src),
             "alt_text": image.alt_text,
             "caption": image.display_caption,
             "credit": image.credit,

@@ -42,5 +42,5 @@ class StoryFeed(Feed):
         return item.updated_at
 
     def item_extra_kwargs(self, item: Story) -> dict[str, Any]:
-        credit = f" {item.lead_image.credit}." if item.lead_image and item.lead_image.credit else ""
+        credit = f" {item.photo_credit}." if item.photo_credit else ""
         return {"rights": f"{item.copyright_line}{credit}"}

@@ -1,6 +1,7 @@
 import datetime as dt
 import html
 import re
+from typing import Any
 
 import nh3
 from django.conf import settings
@@ -177,6 +178,10 @@ class Story(models.Model):
 
     objects = StoryQuerySet.as_manager()
 
+    # Not stored: what the last tagging of this instance found (topics.actions.tag_story),
+    # for callers that report it, such as `manage.py ingest --json`, without tagging again.
+    tag_candidates: list[Any] | None = None
+
     class Meta:
         ordering = ["-published_at", "-id"]
         verbose_name_plural = "stories"
@@ -227,6 +232,14 @@ class Story(models.Model):
         return self.licence or self.publisher.default_licence
 
     @property
+    def licence_label(self) -> str:
+        return str(Licence(self.effective_licence).label)
+
+    @property
+    def photo_credit(self) -> str:
+        return self.lead_image.credit if self.lead_image else ""
+
+    @property
     def effective_copyright_holder(self) -> str:
         return self.copyright_holder or self.publisher.copyright_holder
 
@@ -241,4 +254,4 @@ class Story(models.Model):
         line = f"Copyright {self.effective_copyright_holder} {self.effective_copyright_year}."
         if self.effective_licence == Licence.ALL_RIGHTS_RESERVED:
             return f"{line} All rights reserved."
-        return f"{line} Licensed under {Licence(self.effective_licence).label}."
+        return f"{line} Licensed under {self.licence_label}."

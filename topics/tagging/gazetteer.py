@@ -75,7 +75,7 @@ class Gazetteer:
                 names.setdefault(fold(words[-1]), []).append(_Form(entry.key, None, weak=True))
         self._names = _automaton(names)
         self._themes = _automaton(themes)
-        self.lookup = {folded: forms for folded, forms in names.items()}
+        self.lookup = names
 
     def key_for(self, name: str) -> str | None:
         """The topic a name (an editor's or a page's hint) stands for, if the registry knows it."""

@@ -8,6 +8,7 @@
 6. weigh each topic by where and how widely it is mentioned, then pick roles.
 """
 
+import bisect
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -83,10 +84,17 @@ class _Layout:
     text: str
     # (start, end, zone, paragraph number) for each part of `text`
     parts: list[tuple[int, int, str, int]]
+    starts: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.starts = [part[0] for part in self.parts]
 
     def where(self, pos: int) -> tuple[str, int]:
-        for start, end, zone, para in self.parts:
-            if start <= pos < end:
+        """The zone and paragraph at `pos`: asked for every mention, so a binary search."""
+        i = bisect.bisect_right(self.starts, pos) - 1
+        if i >= 0:
+            _, end, zone, para = self.parts[i]
+            if pos < end:
                 return zone, para
         return "body", 0
 
@@ -358,7 +366,10 @@ class Tagger:
             named = fold(entry.name) in {m.text for m in found}
             varied = named or len({m.text for m in found}) >= 2 or "headline" in zones
             if score + named * ZONE_WEIGHT["body"] >= THEME_MIN_SCORE and varied:
-                themes.append(_Group(entry.name, "theme", key, list(seen.values())))
+                prominent = bool({"headline", "standfirst"} & set(zones))
+                themes.append(
+                    _Group(entry.name, "theme", key, list(seen.values()), prominent=prominent)
+                )
         return themes
 
     def _weigh(self, groups: list[_Group], layout: _Layout) -> None:
@@ -383,9 +394,6 @@ class Tagger:
             share = len(spread) / paragraphs
             group.paragraphs = len(spread)
             group.score = score * KIND_WEIGHT[group.kind] * (0.6 + 0.4 * share)
-            group.prominent = group.prominent or any(
-                layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
-            )
 
     def _rank(self, groups: list[_Group], hint: str | None) -> list[Candidate]:
         if not groups and not hint:

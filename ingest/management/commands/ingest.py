@@ -17,7 +17,7 @@ from ingest.pipeline import (
 )
 from ingest.textparse import ParsedStory
 from tidings.progress import Progress
-from topics.actions import preview_tags
+from topics.actions import describe_tags, preview_tags
 from topics.tagging import Article
 
 
@@ -87,7 +87,11 @@ class Command(BaseCommand):
             "duplicate_of": outcome.duplicate.key if outcome.duplicate else None,
             "similarity": outcome.duplicate.similarity if outcome.duplicate else None,
         }
-        record["topics"] = preview_tags(article_from(story))
+        tagged = outcome.story.tag_candidates if outcome.story is not None else None
+        # A published story was tagged as it went out; only a draft or a dry run needs a preview.
+        record["topics"] = (
+            describe_tags(tagged) if tagged is not None else preview_tags(article_from(story))
+        )
         if outcome.story is not None:
             record["story"] = outcome.story.get_absolute_url()
         return record
