@@ -54,7 +54,10 @@ def save_ingested_story(
         n += 1
         slug = f"{base}-{n}"
     image = None
-    if parsed.image.url:
+    if parsed.image.url and not parsed.image.url.startswith(("http://", "https://")):
+        # A page read from a file has no address to resolve "/photo.jpg" against.
+        parsed.warnings.append(f"photo left out: {parsed.image.url!r} is not an absolute URL")
+    elif parsed.image.url:
         image = save_image(
             url=parsed.image.url,
             alt_text=parsed.image.alt_text or parsed.image.display_caption or headline,

@@ -97,6 +97,12 @@ class IngestCommandTests(BaseTestCase):
         self.assertTrue(lines[0]["story"].startswith("/stories/"))
         self.assertEqual(Story.objects.published().count(), 1)
 
+    def test_a_relative_photo_address_is_left_out_with_a_warning(self) -> None:
+        [line] = self.run_ingest(str(FIXTURES / "html" / "article_plain.html"), "--json")
+        story = Story.objects.get()
+        self.assertIsNone(story.lead_image)
+        self.assertIn("photo left out", " ".join(line["warnings"]))
+
     def test_a_failure_part_way_leaves_nothing_behind(self) -> None:
         parsed = parse_text(Path(CAPTION_FIRST).read_text())
         parsed.image.url = "https://images.example/buoy.jpg"
