@@ -2,9 +2,10 @@
 
 import datetime as dt
 import json
+import zoneinfo
 from typing import Any
-from unittest import mock
 
+import time_machine
 from django.test import override_settings
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -134,7 +135,7 @@ class NoiseTests(DeliveryTestCase):
             self.assertTrue(dt.timedelta(hours=1, minutes=58) < held < dt.timedelta(hours=2))
             self.assertEqual(sink.messages, [])
             later = timezone.now() + dt.timedelta(hours=2, minutes=1)
-            with mock.patch("django.utils.timezone.now", return_value=later):
+            with time_machine.travel(later):
                 self.assertEqual(deliver_due(), 1)
         self.assertEqual(len(sink.messages), 1)
 
@@ -169,13 +170,19 @@ class NoiseTests(DeliveryTestCase):
                 deliver_due()  # held: the topic had an alert minutes ago
             self.assertEqual(len(sink.messages), 1)
             later = timezone.now() + actions.BURST_WINDOW + dt.timedelta(seconds=5)
-            with mock.patch("django.utils.timezone.now", return_value=later):
+            with time_machine.travel(later):
                 deliver_due()
         self.assertEqual(len(sink.messages), 2)
         self.assertEqual(sink.messages[1]["Subject"], "3 new stories on Kenya")
         self.assertEqual(Delivery.objects.filter(state=Delivery.State.MERGED).count(), 2)
 
 
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+
+
+# Digests are about the reader's calendar: the whole class runs on Wednesday 25 November 2026,
+# 05:00 in New York, so the stories exist before the digest times the tests ask about.
+@time_machine.travel(dt.datetime(2026, 11, 25, 5, 0, tzinfo=NEW_YORK))
 class DigestTests(DeliveryTestCase):
     def setUp(self) -> None:
         super().setUp()
@@ -184,9 +191,7 @@ class DigestTests(DeliveryTestCase):
         self.alice.save()
 
     def at_local(self, hour: int, day: int = 25) -> dt.datetime:
-        import zoneinfo
-
-        return dt.datetime(2026, 11, day, hour, 30, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+        return dt.datetime(2026, 11, day, hour, 30, tzinfo=NEW_YORK)
 
     def test_one_digest_per_period_at_the_readers_time_grouped_by_topic(self) -> None:
         climate = ensure_topic("Climate", Topic.Kind.THEME)

@@ -1,7 +1,9 @@
 """Readers following topics through the site: buttons, my topics, feeds, one-click links."""
 
+import datetime as dt
 import json
 
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -162,6 +164,8 @@ class InAppTests(BaseTestCase):
 
 
 class FeedTests(BaseTestCase):
+    # The rights line names the year of publication.
+    @time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC))
     def test_public_topic_feed_and_private_reader_feed_carry_rights(self) -> None:
         follow_topic(self.alice, ensure_topic("Kenya", Topic.Kind.PLACE))
         story = self.make_story(photo=True)
