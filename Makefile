@@ -19,8 +19,6 @@ $(STAMP): pyproject.toml constraints.txt requirements/model.txt
 	@touch $(STAMP)
 
 demo: install
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py load_sample_content
 	@HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) sh scripts/demo.sh
 
 test: install

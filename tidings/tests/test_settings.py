@@ -10,7 +10,7 @@ PROBE = "import django; django.setup(); from django.conf import settings as s; p
 
 def load_settings(expr: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Import the settings in a fresh interpreter with exactly this environment."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SITE_URL"}}
     clean.update(env, DJANGO_SETTINGS_MODULE="tidings.settings")
     return subprocess.run(
         [sys.executable, "-c", PROBE.format(expr)],
@@ -46,9 +46,21 @@ class SettingsTests(SimpleTestCase):
         self.assertIn("SECRET_KEY must be set", result.stderr)
         result = load_settings("s.DEBUG", DEBUG="false", SECRET_KEY="short")
         self.assertIn("SECRET_KEY must be set", result.stderr)
-        result = load_settings("s.DEBUG", DEBUG="false", SECRET_KEY="x" * 50)
+        result = load_settings(
+            "s.DEBUG", DEBUG="false", SECRET_KEY="x" * 50, SITE_URL="https://news.example"
+        )
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("False", result.stdout)
+
+    def test_production_refuses_to_start_without_an_explicit_site_url(self) -> None:
+        production = {"DEBUG": "false", "SECRET_KEY": "x" * 50}
+        result = load_settings("s.SITE_URL", **production)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("SITE_URL must be set", result.stderr)
+        result = load_settings("s.SITE_URL", **production, SITE_URL="news.example")
+        self.assertIn("SITE_URL must be set", result.stderr)
+        result = load_settings("s.SITE_URL", **production, SITE_URL="https://news.example/")
+        self.assertEqual(result.stdout.strip(), "https://news.example")
 
     def test_bad_values_fail_loudly_naming_the_variable(self) -> None:
         cases = {
