@@ -1,37 +1,17 @@
 import datetime as dt
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Throttle, User
+from accounts.permissions import EDITORS
 from tidings.db import save_fields
 
-EDITOR_PERMISSIONS = {
-    "stories": ["story", "image", "publisher"],
-    "topics": ["topic", "storytopic"],
-    "comments": ["comment", "commentreport"],
-    "reuse": ["reuserequest"],
-    "ingest": ["source"],
-}
 
-
-@transaction.atomic
-def ensure_editors_group() -> Group:
-    """The "Editors" group, holding every permission an editor needs in the newsroom admin."""
-    group, _ = Group.objects.get_or_create(name="Editors")
-    codenames = [
-        f"{verb}_{model}"
-        for models in EDITOR_PERMISSIONS.values()
-        for model in models
-        for verb in ("add", "change", "delete", "view")
-    ]
-    group.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=EDITOR_PERMISSIONS, codename__in=codenames
-        )
-    )
-    return group
+def editors_group() -> Group:
+    """The "Editors" group; its permissions come from migrations (accounts/permissions.py)."""
+    return Group.objects.get_or_create(name=EDITORS)[0]
 
 
 @transaction.atomic
@@ -42,7 +22,7 @@ def ensure_user(username: str, password: str, *, editor: bool = False, **fields:
     user.is_staff = editor
     user.save()
     if editor:
-        user.groups.add(ensure_editors_group())
+        user.groups.add(editors_group())
     return user
 
 

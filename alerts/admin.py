@@ -13,6 +13,7 @@ from alerts.models import (
     Schedule,
     WebhookEndpoint,
 )
+from tidings.admin import ModelAdmin
 
 
 @admin.register(Schedule)
@@ -62,7 +63,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     raw_id_fields = ("reader", "alert", "digest", "endpoint", "merged_into")
     actions = ["retry"]
 
-    @admin.action(description="Retry the selected deliveries now")
+    @admin.action(description="Retry the selected deliveries now", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         for delivery in queryset.exclude(state=Delivery.State.SENT):
             retry_delivery(delivery)
@@ -77,7 +78,7 @@ class DigestAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ModelAdmin):
     list_display = ("url", "reader", "enabled", "disabled_reason", "created_at")
     list_filter = ("enabled",)
     raw_id_fields = ("reader",)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.actions import throttle
 from accounts.models import User
 from comments.models import Comment, CommentReport
-from comments.render import render_comment
+from comments.render import clean_text, render_comment
 from stories.models import Story
 
 EDIT_WINDOW = dt.timedelta(minutes=10)
@@ -38,9 +38,12 @@ def is_moderator(user: User) -> bool:
 
 
 def _check_text(body: str) -> str:
-    body = body.strip()
+    body = clean_text(body)
     if not body:
-        raise CommentError("Write something first: the comment is empty.")
+        raise CommentError(
+            "Write something first: the comment is empty (spaces and invisible characters "
+            "do not count)."
+        )
     limit = settings.COMMENT_MAX_CHARS
     if len(body) > limit:
         raise CommentError(

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 
 from comments.models import CommentReport
+from comments.render import HINT
 
 HONEYPOT = "website"
 
@@ -26,9 +27,8 @@ class CommentForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields[
-            "body"
-        ].help_text = f"Plain text; links work. Up to {settings.COMMENT_MAX_CHARS:,} characters."
+        limit = settings.COMMENT_MAX_CHARS
+        self.fields["body"].help_text = f"{HINT} Up to {limit:,} characters."
 
     def is_bot(self) -> bool:
         return bool(self.data.get(HONEYPOT))

@@ -4,10 +4,11 @@ from django.http import HttpRequest
 
 from ingest.actions import poll_source
 from ingest.models import IngestedItem, Source
+from tidings.admin import ModelAdmin
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ModelAdmin):
     list_display = ("__str__", "publish", "poll_every", "last_polled_at", "next_poll_at",
                     "failures", "paused")  # fmt: skip
     list_filter = ("paused", "publish")
@@ -29,7 +30,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(IngestedItem)
-class IngestedItemAdmin(admin.ModelAdmin):
+class IngestedItemAdmin(ModelAdmin):
     list_display = ("__str__", "source", "story", "duplicate_of", "similarity", "created_at")
     list_filter = ("source",)
     search_fields = ("guid", "url")

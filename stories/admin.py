@@ -8,19 +8,20 @@ from django.utils.html import format_html
 
 from stories.actions import flag_significant_update, publish_story, unpublish_story
 from stories.models import Image, Publisher, Story
+from tidings.admin import ModelAdmin
 from topics.actions import sync_primary_topic, tag_stories
 from topics.models import StoryTopic
 
 
 @admin.register(Publisher)
-class PublisherAdmin(admin.ModelAdmin):
+class PublisherAdmin(ModelAdmin):
     list_display = ("name", "copyright_holder", "default_licence")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name", "copyright_holder")
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(ModelAdmin):
     list_display = ("thumbnail", "display_caption", "photographer", "agency", "created_at")
     search_fields = ("display_caption", "caption", "photographer", "agency", "alt_text")
     list_filter = ("agency",)
