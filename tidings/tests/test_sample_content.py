@@ -1,9 +1,14 @@
 from collections import Counter
 from io import StringIO
 
-from django.core.management import call_command
+from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
 
+from accounts.actions import sign_up
+from accounts.models import Throttle, User
 from comments.models import Comment
 from stories.models import Story
 from topics.models import StoryTopic, Topic
@@ -49,3 +54,35 @@ class SampleContentTests(TestCase):
                     self.assertEqual(image.status_code, 200)
                     self.assertEqual(image["Content-Type"], "image/jpeg")
                     image.close()
+
+
+class SampleContentSafetyTests(TestCase):
+    def test_a_demo_reader_can_comment_at_once(self) -> None:
+        call_command("load_sample_content", stdout=StringIO(), stderr=StringIO())
+        self.assertFalse(Throttle.objects.exists(), "sample comments count against nobody")
+        alice = User.objects.get(username="alice")
+        self.assertTrue(Comment.objects.filter(author=alice).exists())
+        self.assertFalse(Comment.objects.filter(created_at__gt=timezone.now()).exists())
+        story = Story.objects.published().filter(comments_enabled=True).first()
+        assert story is not None
+        self.client.force_login(alice)
+        for number in range(settings.COMMENT_RATE_PER_READER):
+            response = self.client.post(
+                reverse("comments:post", args=[story.slug]), {"body": f"Comment {number}"}
+            )
+            self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            Comment.objects.filter(author=alice, body__startswith="Comment ").count(),
+            settings.COMMENT_RATE_PER_READER,
+        )
+
+    def test_a_database_with_real_accounts_is_left_alone_unless_forced(self) -> None:
+        sign_up("dana", "dana@news.example", "a-real-password-of-dana")
+        real_alice = sign_up("alice", "alice@news.example", "alice-real-password")
+        with self.assertRaisesMessage(CommandError, "2 account(s) that are not demo logins"):
+            call_command("load_sample_content", stdout=StringIO(), stderr=StringIO())
+        self.assertFalse(Story.objects.exists())
+        real_alice.refresh_from_db()
+        self.assertTrue(real_alice.check_password("alice-real-password"))
+        call_command("load_sample_content", "--force", stdout=StringIO(), stderr=StringIO())
+        self.assertTrue(Story.objects.exists())

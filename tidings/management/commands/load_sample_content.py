@@ -1,12 +1,13 @@
 import datetime as dt
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.actions import ensure_user
+from accounts.models import User
 from alerts.actions import follow_topic
-from comments.actions import post_comment
+from comments.actions import record_comment
 from stories.actions import ensure_publisher, publish_story, save_image, save_story
 from tidings.sample import photos, topics
 from tidings.sample.stories import STORIES
@@ -20,10 +21,35 @@ DEMO_LOGINS = [
 ]
 
 
+def real_accounts() -> list[str]:
+    """Accounts this command did not make: anyone but the demo logins with their demo address."""
+    demo = {name: f"{name}@example.com" for name, *_ in DEMO_LOGINS}
+    return [
+        user.username
+        for user in User.objects.order_by("id").only("username", "email")
+        if demo.get(user.username) != user.email
+    ]
+
+
 class Command(BaseCommand):
     help = "Load the invented sample stories, topics, photos, comments and demo logins."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="load even though the database has accounts of its own (resets the demo logins)",
+        )
+
     def handle(self, *args: object, **options: object) -> None:
+        real = real_accounts()
+        if real and not options["force"]:
+            names = ", ".join(real[:5]) + (" …" if len(real) > 5 else "")
+            raise CommandError(
+                f"This database has {len(real)} account(s) that are not demo logins ({names}). "
+                "Sample content would add invented stories and reset the passwords of alice, "
+                "bob and charlie; use --force if that is what you want."
+            )
         with transaction.atomic():
             users = {
                 name: ensure_user(name, password, editor=editor, email=f"{name}@example.com")
@@ -68,8 +94,10 @@ class Command(BaseCommand):
                 attach_ranked_topics(story, [registry[name].id for name in data["topics"]])
                 publish_story(story, at=published_at)
                 if not story.comments.exists():
-                    for username, text in data.get("sample_comments", []):
-                        post_comment(story, users[username], text)
+                    # Dated in the story's past, as if readers had commented over the hours since.
+                    for number, (username, text) in enumerate(data.get("sample_comments", [])):
+                        at = min(published_at + dt.timedelta(minutes=40 * (number + 1)), now)
+                        record_comment(story, users[username], text, at=at)
             if self.stderr.isatty():
                 self.stderr.write("")
         self.stdout.write(
