@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 import re
+from urllib.parse import urlencode
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -23,6 +24,7 @@ from accounts.forms import reader_of
 from alerts import actions
 from alerts.forms import FollowForm, ImportForm, WebhookForm
 from alerts.models import Alert, Follow, WebhookEndpoint
+from alerts.signals import remember_follow
 from alerts.tokens import read_token
 from stories.models import Story
 from tidings.safehttp import SafeHTTPError
@@ -44,7 +46,13 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
     """Follow or unfollow; a plain form POST redirects back, an htmx POST gets the new button."""
     topic = get_object_or_404(Topic.objects.live(), slug=slug)
     if not request.user.is_authenticated:
-        login = f"{reverse('login')}?next={_next(request, topic.get_absolute_url())}"
+        if request.POST.get("action") != "unfollow":
+            remember_follow(request, topic)
+            messages.info(
+                request, f"Sign in or create an account, and you will follow {topic.name}."
+            )
+        back = {"next": _next(request, topic.get_absolute_url())}
+        login = f"{reverse('login')}?{urlencode(back, safe='/')}"
         if request.headers.get("HX-Request"):
             return HttpResponse(status=204, headers={"HX-Redirect": login})
         return redirect(login)

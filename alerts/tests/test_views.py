@@ -11,7 +11,7 @@ from accounts.models import Cadence
 from alerts.actions import fan_out, follow_topic
 from alerts.models import Alert, Event, Follow
 from alerts.tokens import make_token
-from tidings.test import BaseTestCase
+from tidings.test import PASSWORD, BaseTestCase
 from topics.actions import ensure_topic
 from topics.models import Topic
 
@@ -54,6 +54,46 @@ class FollowButtonTests(BaseTestCase):
         response = self.client.post("/alerts/follow/kenya/", headers={"HX-Request": "true"})
         self.assertEqual(response.headers["HX-Redirect"], "/login/?next=/topics/kenya/")
         self.assertFalse(Follow.objects.exists())
+
+    def test_a_follow_clicked_signed_out_is_made_at_sign_in(self) -> None:
+        page = self.story.get_absolute_url()
+        response = self.client.post("/alerts/follow/kenya/", {"next": page, "variant": "alert"})
+        login = response.headers["Location"]
+        self.assertContains(
+            self.client.get(login), "Sign in or create an account, and you will follow Kenya."
+        )
+        response = self.client.post(
+            "/login/", {"username": "alice", "password": PASSWORD, "next": page}, follow=True
+        )
+        self.assertEqual(response.redirect_chain[-1][0], page)
+        self.assertContains(response, "You now follow Kenya")
+        self.assertTrue(Follow.objects.filter(reader=self.alice, topic=self.kenya).exists())
+        self.assertContains(response, 'aria-label="Unfollow Kenya"')
+
+    def test_a_follow_clicked_signed_out_is_made_at_sign_up(self) -> None:
+        page = self.story.get_absolute_url()
+        self.client.post("/alerts/follow/kenya/", {"next": page}, headers={"HX-Request": "true"})
+        signup = self.client.get(f"/account/signup/?next={page}")
+        self.assertContains(signup, f'name="next" value="{page}"')
+        response = self.client.post(
+            "/account/signup/",
+            {"username": "dana", "email": "dana@example.com", "password1": PASSWORD,
+             "password2": PASSWORD, "next": page},
+            follow=True,
+        )  # fmt: skip
+        self.assertEqual(response.redirect_chain[-1][0], page)
+        self.assertContains(response, "You now follow Kenya")
+        self.assertTrue(Follow.objects.filter(reader__username="dana", topic=self.kenya).exists())
+
+    def test_a_pending_follow_goes_only_to_a_page_on_this_site(self) -> None:
+        self.client.post("/alerts/follow/kenya/", {"next": "https://evil.example/"})
+        response = self.client.post(
+            "/account/signup/",
+            {"username": "dana", "email": "dana@example.com", "password1": PASSWORD,
+             "password2": PASSWORD, "next": "https://evil.example/"},
+        )  # fmt: skip
+        self.assertRedirects(response, "/topics/", fetch_redirect_response=False)
+        self.assertTrue(Follow.objects.filter(reader__username="dana", topic=self.kenya).exists())
 
     def test_get_is_not_allowed(self) -> None:
         self.client.force_login(self.alice)
