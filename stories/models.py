@@ -34,6 +34,10 @@ class Publisher(models.Model):
         max_length=30, choices=Licence.choices, default=Licence.ALL_RIGHTS_RESERVED
     )
     website = models.URLField(blank=True)
+    contact_email = models.EmailField(
+        blank=True,
+        help_text="Where people ask about republishing a story that is not offered for reuse.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from accounts.forms import ThrottledAuthenticationForm
 from stories.views import home
@@ -50,6 +52,8 @@ urlpatterns = [
     path("alerts/", include("alerts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Feed readers and old browsers ask for /favicon.ico without reading the page.
+    path("favicon.ico", RedirectView.as_view(url=static("tidings/favicon.svg"), permanent=True)),
 ]
 
 if settings.SERVE_MEDIA:

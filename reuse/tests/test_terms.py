@@ -17,6 +17,14 @@ class ReuseTermsTests(BaseTestCase):
         story = self.make_story(reusable=False)
         response = self.client.get(reverse("reuse:terms", args=[story.slug]))
         self.assertContains(response, "not offered for reuse")
+        self.assertContains(response, "Not offered for reuse")
+        self.assertNotContains(response, "Ask to republish it")
+        self.assertNotContains(response, '<form method="post"')
+        self.assertContains(response, "contact the publisher, Chronicle Media Ltd")
+        self.publisher.contact_email = "rights@chronicle.example"
+        self.publisher.save()
+        response = self.client.get(reverse("reuse:terms", args=[story.slug]))
+        self.assertContains(response, 'href="mailto:rights@chronicle.example?subject=')
 
     def test_unpublished_story_has_no_terms_page(self) -> None:
         story = self.make_story(publish=False)

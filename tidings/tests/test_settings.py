@@ -86,3 +86,15 @@ class SettingsTests(SimpleTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("['news.example', 'www.news.example']", result.stdout)
         self.assertIn("Europe/Lisbon", result.stdout)
+
+
+class FaviconTests(SimpleTestCase):
+    def test_every_page_names_the_icon_and_favicon_ico_leads_to_it(self) -> None:
+        page = self.client.get("/login/")
+        self.assertContains(page, '<link rel="icon" href="/static/tidings/favicon.svg"')
+        response = self.client.get("/favicon.ico")
+        self.assertRedirects(response, "/static/tidings/favicon.svg", status_code=301,
+                             fetch_redirect_response=False)  # fmt: skip
+        icon = self.client.get("/static/tidings/favicon.svg")
+        self.assertEqual(icon.status_code, 200)
+        self.assertIn(b"<svg", b"".join(icon.streaming_content))  # type: ignore[attr-defined]

@@ -185,9 +185,18 @@ class CurationTests(BaseTestCase):
         self.make_story("One", topics=(("Kenya", "place"), ("Lamu", "place")))
         self.make_story("Two", topics=(("Kenya", "place"), ("Lamu", "place")))
         response = self.client.get(reverse("topics:detail", args=["kenya"]))
-        self.assertContains(response, '<svg viewBox="0 0 520 120"')
+        self.assertContains(response, '<svg viewBox="0 0 520 150"')
         self.assertContains(response, "Stories per week, last 26 weeks: 2 in all")
         self.assertContains(response, "2 stories</title>")
+        # Labelled axes: weeks below, story counts (0 up to the peak) on the left.
+        self.assertContains(response, ">Week starting (Monday)</text>")
+        self.assertContains(response, ">Stories</text>")
+        self.assertRegex(response.content.decode(), r'label--y">0</text>.*label--y">2</text>')
+        self.assertGreaterEqual(response.content.decode().count('topic-chart__label--x">'), 6)
+        # The text alternative: a table of every week.
+        self.assertContains(response, 'aria-describedby="chart-table"')
+        self.assertContains(response, '<th scope="col">Week starting</th>', html=False)
+        self.assertEqual(response.content.decode().count("<tr><td>"), 26)
         self.assertContains(response, 'href="/topics/lamu/">Lamu</a> <span class="topic-meta">2')
 
 

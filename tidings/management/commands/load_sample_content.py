@@ -60,6 +60,7 @@ class Command(BaseCommand):
                 name="The Tidings Chronicle",
                 copyright_holder="The Tidings Chronicle Ltd",
                 website="https://chronicle.example",
+                contact_email="rights@chronicle.example",
             )
             registry = self._topics()
             # alice follows a few topics first, so the demo has alerts in her notifications.
