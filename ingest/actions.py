@@ -3,17 +3,20 @@ import hashlib
 import logging
 import random
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 
 from datasketch import MinHash
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from ingest.dedupe import DuplicateIndex, Match, Prints, from_bytes, to_bytes
 from ingest.feeds import FeedError, parse_feed
 from ingest.fetch import FetchError, fetch
 from ingest.models import Fingerprint, IngestedItem, Source
+from ingest.photos import PhotoError, download_photo
 from ingest.pipeline import IngestError, parse_entry
 from ingest.textparse import ParsedStory
 from stories.actions import ensure_publisher, publish_story, save_image, save_story
@@ -39,12 +42,58 @@ def publisher_for(parsed: ParsedStory) -> Publisher:
     )
 
 
+def published_time(parsed: ParsedStory, now: dt.datetime) -> dt.datetime | None:
+    """The source's publication time (ISO 8601 or RFC 2822), never later than now; None when
+    it is missing or unreadable, with a warning for the latter."""
+    raw = (parsed.published_at or "").strip()
+    if not raw:
+        return None
+    when: dt.datetime | None
+    try:
+        when = parse_datetime(raw)
+    except ValueError:
+        when = None
+    if when is None:
+        try:
+            when = parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            parsed.warnings.append(
+                f"publication time {raw[:60]!r} not understood: ingest time used"
+            )
+            return None
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when, dt.UTC)
+    return min(when, now)  # a clock ahead of ours, or an embargo, does not schedule the story
+
+
+def lead_photo(parsed: ParsedStory) -> bytes | None:
+    """The lead photo's checked bytes, downloaded before any transaction opens; None (with a
+    warning) when there is none or it cannot be used."""
+    url = parsed.image.url
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        # A page read from a file has no address to resolve "/photo.jpg" against.
+        parsed.warnings.append(f"photo left out: {url!r} is not an absolute URL")
+        return None
+    try:
+        return download_photo(url)
+    except PhotoError as exc:
+        parsed.warnings.append(f"photo left out: {exc}")
+        return None
+
+
 @transaction.atomic
 def save_ingested_story(
-    parsed: ParsedStory, *, publish: bool = False, publisher: Publisher | None = None
+    parsed: ParsedStory,
+    *,
+    publish: bool = False,
+    publisher: Publisher | None = None,
+    photo: bytes | None = None,
 ) -> Story:
     """Create the story an editor would have typed: a draft, or published with `publish`.
 
+    `photo` is the lead photo's bytes from `lead_photo` (stored in MEDIA_ROOT, never linked).
     All or nothing: a failure part-way leaves no story, image or publisher behind.
     """
     headline = parsed.headline or parsed.body[0][:120]
@@ -54,13 +103,11 @@ def save_ingested_story(
         n += 1
         slug = f"{base}-{n}"
     image = None
-    if parsed.image.url and not parsed.image.url.startswith(("http://", "https://")):
-        # A page read from a file has no address to resolve "/photo.jpg" against.
-        parsed.warnings.append(f"photo left out: {parsed.image.url!r} is not an absolute URL")
-    elif parsed.image.url:
+    if photo is not None:
         image = save_image(
-            url=parsed.image.url,
-            alt_text=parsed.image.alt_text or parsed.image.display_caption or headline,
+            content=photo,
+            filename=f"{base[:80]}.jpg",
+            alt_text=(parsed.image.alt_text or parsed.image.display_caption or headline)[:300],
             display_caption=parsed.image.display_caption or "",
             caption=parsed.image.caption or "",
             photographer=parsed.image.photographer or "",
@@ -71,13 +118,15 @@ def save_ingested_story(
         publisher=publisher or publisher_for(parsed),
         headline=headline,
         standfirst=parsed.standfirst or "",
-        byline=parsed.byline or "",
+        byline=(parsed.byline or "")[:200],
         body="\n\n".join(parsed.body),
         lead_image=image,
         comments_enabled=parsed.comments_enabled is not False,
         copyright_holder=parsed.copyright_holder or "",
         copyright_year=parsed.copyright_year,
         topic_hint=(parsed.alert_topic_hint or "")[:200],
+        topic_hints=[name[:200] for name in parsed.topic_hints[:20]],
+        published_at=published_time(parsed, timezone.now()),
     )
     if publish:
         publish_story(story)
@@ -186,11 +235,13 @@ def ingest_story(
         deduper.remember(label, parsed, prints)
         return Outcome(duplicate=match)
     key = item_key(parsed.guid or parsed.canonical_url or label)
+    # Downloaded first: a slow photo server must not hold the database's write lock.
+    photo = lead_photo(parsed) if match is None else None
     with transaction.atomic():
         story = None
         if match is None:
             publisher = source.publisher if source else None
-            story = save_ingested_story(parsed, publish=publish, publisher=publisher)
+            story = save_ingested_story(parsed, publish=publish, publisher=publisher, photo=photo)
         IngestedItem.objects.create(
             source=source,
             key=key,

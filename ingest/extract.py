@@ -19,6 +19,7 @@ from trafilatura.utils import load_html
 from ingest import chrome
 from ingest.credits import Credit, find_credit, split_credit, split_dateline
 from ingest.textparse import (
+    BYLINE,
     Boilerplate,
     ParsedStory,
     fill_body_dateline,
@@ -193,6 +194,17 @@ def _metadata(tree: HtmlElement) -> dict[str, Any]:
             meta[key.lower()] = " ".join(element.get("content").split())
     for link in tree.xpath("//link[@rel='canonical'][@href]"):
         meta.setdefault("canonical", link.get("href"))
+    # A page lists its topics in several article:tag properties, one per tag.
+    meta["tags"] = [
+        " ".join(e.get("content").split())
+        for e in tree.xpath("//meta[@property='article:tag'][@content]")
+        if e.get("content").strip()
+    ]
+    meta["rel_author"] = [
+        " ".join(a.text_content().split())
+        for a in tree.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]")
+        if a.text_content().strip()
+    ]
     h1 = tree.xpath("//h1")
     if h1:
         meta["h1"] = " ".join(h1[0].text_content().split())
@@ -263,10 +275,21 @@ def _apply_metadata(meta: dict[str, Any], story: ParsedStory, document: Any) -> 
         story.body.pop(0)
     if story.body and story.headline and story.body[0] == story.headline:
         story.body.pop(0)
-    authors = _ld_names(ld.get("author")) or [
-        a for a in (meta.get("article:author"), meta.get("author")) if a and "://" not in a
-    ]
-    story.byline = " and ".join(dict.fromkeys(authors)) or getattr(document, "author", None)
+    authors = (
+        _ld_names(ld.get("author"))
+        or [a for a in (meta.get("article:author"), meta.get("author")) if a and "://" not in a]
+        or meta["rel_author"]
+    )
+    story.byline = (
+        " and ".join(dict.fromkeys(authors))
+        or _body_byline(story)
+        or getattr(document, "author", None)
+    )
+    if story.byline and story.body and BYLINE.match(story.body[0]):
+        story.boilerplate.append(Boilerplate(story.body.pop(0), "byline"))
+    story.topic_hints = list(
+        dict.fromkeys([*story.topic_hints, *meta["tags"], *_keywords(ld.get("keywords"))])
+    )
     story.published_at = (
         ld.get("datePublished")
         or meta.get("article:published_time")
@@ -281,6 +304,27 @@ def _apply_metadata(meta: dict[str, Any], story: ParsedStory, document: Any) -> 
         story.copyright_holder = holder
     if ld.get("copyrightYear") and str(ld["copyrightYear"]).isdigit():
         story.copyright_year = int(ld["copyrightYear"])
+
+
+def _body_byline(story: ParsedStory) -> str | None:
+    """A "By NAME" line at the top of the text, when the page's markup names nobody."""
+    for paragraph in story.body[:3]:
+        found = BYLINE.match(paragraph)
+        if found and len(paragraph.split()) <= 14:
+            story.body.remove(paragraph)
+            story.boilerplate.append(Boilerplate(paragraph, "byline"))
+            return found.group("byline").strip(" ,")
+    return None
+
+
+def _keywords(value: Any) -> list[str]:
+    """JSON-LD keywords: a list of names, or one comma-separated string."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return []
+    names = (" ".join(str(v).split()) for v in value if isinstance(v, str | int))
+    return [name for name in names if name and len(name) <= 100]
 
 
 def _strip_site(title: str | None, site: str | None) -> str | None:

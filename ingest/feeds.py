@@ -5,10 +5,14 @@ references forbidden, so a billion-laughs or XXE feed is refused with its reason
 expanded. Malformed but harmless feeds still go to feedparser, which is lenient.
 """
 
+import calendar
+import datetime as dt
 import html
 import io
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from xml.etree.ElementTree import ParseError
 
 import feedparser
@@ -19,6 +23,12 @@ from defusedxml.ElementTree import fromstring
 # and the linked page is fetched instead.
 FULL_CONTENT_MIN_CHARS = 600
 _TAGS = re.compile(r"<[^>]+>")
+# Where one paragraph ends in an HTML fragment: closing blocks, line breaks, list items.
+_BREAKS = re.compile(
+    r"</(?:p|div|li|h[1-6]|blockquote|pre|tr)\s*>|<br\s*/?>|<(?:p|li)\b[^>]*>", re.I
+)
+# RSS 2.0's <author> is "email (Name)"; some feeds write "Name <email>".
+_EMAIL_NAME = re.compile(r"^\s*\S+@\S+\s*\((?P<name>[^)]+)\)\s*$")
 
 
 class FeedError(ValueError):
@@ -34,6 +44,7 @@ class FeedEntry:
     author: str | None
     summary: str | None
     content: str | None  # HTML, already sanitised by feedparser
+    categories: list[str] = field(default_factory=list)
 
     @property
     def has_full_content(self) -> bool:
@@ -49,6 +60,33 @@ class Feed:
 
 def plain_text(fragment: str) -> str:
     return " ".join(html.unescape(_TAGS.sub(" ", fragment)).split())
+
+
+def paragraphs_text(fragment: str) -> str:
+    """An HTML fragment as text with a blank line between its paragraphs."""
+    blocks = _BREAKS.sub("\n\n", fragment).split("\n\n")
+    return "\n\n".join(text for text in map(plain_text, blocks) if text)
+
+
+def author_name(item: dict) -> str | None:  # type: ignore[type-arg]
+    """The person's name from an entry's author; an address alone is not a byline."""
+    detail = item.get("author_detail") or {}
+    raw = (item.get("author") or "").strip()
+    found = _EMAIL_NAME.match(raw)
+    name = found.group("name") if found else (detail.get("name") or raw)
+    if "<" in name:
+        name = parseaddr(name)[0]
+    name = " ".join((name or "").split())
+    if not name or "@" in name:
+        return None
+    return name
+
+
+def iso_time(parsed: time.struct_time | None) -> str | None:
+    """feedparser's UTC struct_time as an ISO 8601 string."""
+    if not parsed:
+        return None
+    return dt.datetime.fromtimestamp(calendar.timegm(parsed), tz=dt.UTC).isoformat()
 
 
 def check_xml_safety(data: bytes) -> None:
@@ -77,10 +115,19 @@ def parse_feed(data: bytes) -> Feed:
                 guid=item.get("id") or item.get("link"),
                 link=item.get("link"),
                 title=item.get("title"),
-                published=item.get("published") or item.get("updated"),
-                author=item.get("author"),
+                published=iso_time(item.get("published_parsed") or item.get("updated_parsed"))
+                or item.get("published")
+                or item.get("updated"),
+                author=author_name(item),
                 summary=item.get("summary"),
                 content=max(contents, key=len) if contents else None,
+                categories=list(
+                    dict.fromkeys(
+                        " ".join(t.get("term", "").split())
+                        for t in item.get("tags", [])
+                        if t.get("term", "").strip()
+                    )
+                ),
             )
         )
     return Feed(parsed.feed.get("title"), parsed.feed.get("link"), entries)

@@ -15,7 +15,7 @@ from tidings.safehttp import SafeHTTPError as FetchError
 from tidings.safehttp import address_problem as address_problem
 
 MiB = 1024 * 1024
-LIMITS = {"html": 2 * MiB, "feed": 5 * MiB}
+LIMITS = {"html": 2 * MiB, "feed": 5 * MiB, "image": 10 * MiB}
 MAX_REDIRECTS = 3
 REDIRECTS = {301, 302, 303, 307, 308}
 TOTAL_SECONDS = 30.0

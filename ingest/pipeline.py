@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from ingest.decode import NotTextError, decode_bytes
 from ingest.extract import ExtractionError, extract_html
-from ingest.feeds import Feed, FeedEntry, FeedError, parse_feed, plain_text
+from ingest.feeds import Feed, FeedEntry, FeedError, paragraphs_text, parse_feed
 from ingest.fetch import LIMITS as FETCH_LIMITS
 from ingest.fetch import MiB
 from ingest.textparse import ParsedStory, parse_text
 
-LIMITS = {"text": 5 * MiB, **FETCH_LIMITS}
+LIMITS = {"text": 5 * MiB, "html": FETCH_LIMITS["html"], "feed": FETCH_LIMITS["feed"]}
 FORMATS = ("auto", "text", "html", "feed")
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype html|html|head|body)\b", re.I | re.S)
 # Prolog, comments, processing instructions and a DOCTYPE (with an internal subset: that is
@@ -105,7 +105,7 @@ def parse_entry(
         except IngestError as exc:
             warning = f"linked page not used: {exc}"
     if story is None:
-        story = parse_text(plain_text(entry.summary or entry.content or ""))
+        story = parse_text(paragraphs_text(entry.summary or entry.content or ""))
         story.headline = None  # a summary's first line is not a headline; the entry title is
     story.headline = entry.title or story.headline
     story.url = story.canonical_url = entry.link or story.canonical_url
@@ -113,6 +113,7 @@ def parse_entry(
     story.byline = story.byline or entry.author
     story.site_name = story.site_name or feed.title
     story.guid = entry.guid
+    story.topic_hints = list(dict.fromkeys([*story.topic_hints, *entry.categories]))
     if warning:
         story.warnings.append(warning)
     return Parsed(story, fmt, "utf-8")

@@ -86,8 +86,8 @@ def parse_text(text: str) -> ParsedStory:
     lines = [" ".join(line.split()) for line in normalise(text).split("\n")]
     kept = remove_chrome(lines, story)
     paragraphs = paragraphs_of(kept)
-    paragraphs = _take_byline(paragraphs, story)
-    _take_top_matter(paragraphs, story)
+    paragraphs, byline_at = _take_byline(paragraphs, story)
+    _take_top_matter(paragraphs, story, byline_at)
     fill_body_dateline(story)
     return story
 
@@ -164,19 +164,36 @@ def _is_hard_wrapped(blocks: list[list[str]]) -> bool:
     return wrapped >= 0.6 * len(inner) and max(map(len, inner)) <= HARD_WRAP_MAX
 
 
-def _take_byline(paragraphs: list[str], story: ParsedStory) -> list[str]:
-    rest = []
+def _take_byline(paragraphs: list[str], story: ParsedStory) -> tuple[list[str], int | None]:
+    """The paragraphs without the byline, and where it stood (top matter ends there)."""
+    rest, at = [], None
     for index, paragraph in enumerate(paragraphs):
         found = BYLINE.match(paragraph) if index < CAPTION_SEARCH_DEPTH + 2 else None
         if found and story.byline is None and len(paragraph.split()) <= 14:
             story.byline = found.group("byline").strip(" ,")
             story.boilerplate.append(Boilerplate(paragraph, "byline"))
+            at = len(rest)
         else:
             rest.append(paragraph)
-    return rest
+    return rest, at
 
 
-def _take_top_matter(paragraphs: list[str], story: ParsedStory) -> None:
+def _top_matter_end(paragraphs: list[str], byline_at: int | None) -> int:
+    """Without a caption: how many paragraphs are headline and standfirst (0, 1 or 2).
+
+    The byline, or a body dateline ("LISBON, Portugal - …"), marks where the body starts;
+    failing both, only a headline-like first line is taken, so a lead paragraph stays body.
+    """
+    if len(paragraphs) <= 2 or not _looks_like_headline(paragraphs[0]):
+        return 0
+    if byline_at in (1, 2):
+        return byline_at
+    if len(paragraphs) > 3 and BODY_DATELINE.match(paragraphs[2]):
+        return 2
+    return 1
+
+
+def _take_top_matter(paragraphs: list[str], story: ParsedStory, byline_at: int | None) -> None:
     """Find the caption near the top; what stands above it is headline and standfirst."""
     caption_at, found = None, None
     for i, paragraph in enumerate(paragraphs[: min(CAPTION_SEARCH_DEPTH, len(paragraphs) - 1)]):
@@ -197,9 +214,8 @@ def _take_top_matter(paragraphs: list[str], story: ParsedStory) -> None:
             display = below.pop(0)
             story.image.display_caption = (find_credit(display) or (display, None))[0]
     else:
-        # No caption to anchor on: a short, unpunctuated first line above more text is a headline.
-        if len(paragraphs) > 2 and _looks_like_headline(paragraphs[0]):
-            above, below = paragraphs[:1], paragraphs[1:]
+        end = _top_matter_end(paragraphs, byline_at)
+        above, below = paragraphs[:end], paragraphs[end:]
     if above:
         if _looks_like_headline(above[0]):
             story.headline = above.pop(0)

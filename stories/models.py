@@ -145,6 +145,12 @@ class Story(models.Model):
         help_text="The topic an ingested page offered alerts on; the tagger makes it primary "
         "unless an editor chose one.",
     )
+    topic_hints = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The topics an ingested page listed as its own; the tagger counts each as one "
+        "the story is about.",
+    )
     comments_enabled = models.BooleanField(
         default=_comments_default,
         help_text="The editor's switch; new stories start with the site's default.",

@@ -104,6 +104,7 @@ def article_of(story: Story) -> Article:
         credits=[c for c in credits if c],
         publisher=story.publisher.name,
         primary_hint=story.topic_hint or None,
+        topic_hints=story.topic_hints or (),
     )
 
 

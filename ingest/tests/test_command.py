@@ -1,16 +1,21 @@
 """`manage.py ingest`, as an integrator runs it on files."""
 
 import json
+import os
+import subprocess
+import sys
 import tempfile
 from io import StringIO
 from pathlib import Path
 from unittest import mock
 
-from django.core.management import call_command
+from django.conf import settings
+from django.core.management import CommandError, call_command
 
 from ingest.actions import save_ingested_story
 from ingest.textparse import parse_text
 from stories.models import Image, Publisher, Story
+from tidings.sample.photos import draw_photo
 from tidings.test import BaseTestCase
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -19,9 +24,18 @@ ARTICLE = str(FIXTURES / "html" / "article_jsonld.html")
 
 
 class IngestCommandTests(BaseTestCase):
-    def run_ingest(self, *args: str) -> list[dict]:
-        out, err = StringIO(), StringIO()
-        call_command("ingest", *args, stdout=out, stderr=err)
+    def run_ingest(self, *args: str, failures: int = 0) -> list[dict]:
+        """The JSON lines printed; the command must fail (exit non-zero) iff inputs failed."""
+        out = StringIO()
+        try:
+            call_command("ingest", *args, stdout=out, stderr=StringIO())
+            error = ""
+        except CommandError as exc:
+            error = str(exc)
+        if failures:
+            self.assertIn(f"{failures} of", error)
+        else:
+            self.assertEqual(error, "")
         return [json.loads(line) for line in out.getvalue().splitlines()]
 
     def test_dry_run_json_lines_in_input_order(self) -> None:
@@ -55,7 +69,9 @@ class IngestCommandTests(BaseTestCase):
             (base / "tags.html").write_bytes(b"<html><body><div><p></div></b></i>")
             names = ["empty.txt", "blank.txt", "binary.txt", "huge.txt", "missing.txt",
                      "tags.html", "mixed.txt"]  # fmt: skip
-            lines = self.run_ingest(*(str(base / n) for n in names), "--dry-run", "--json")
+            lines = self.run_ingest(
+                *(str(base / n) for n in names), "--dry-run", "--json", failures=6
+            )
         errors = {Path(line["input"]).name: line.get("error") or "" for line in lines}
         self.assertEqual(errors["empty.txt"], "input is empty")
         self.assertEqual(errors["blank.txt"], "input is empty")
@@ -83,7 +99,9 @@ class IngestCommandTests(BaseTestCase):
         self.assertEqual(lines[2]["similarity"], 1.0)
 
     def test_ingest_creates_a_draft_and_publish_publishes(self) -> None:
-        self.run_ingest(ARTICLE, "--json")
+        # The photo's host is not reachable from tests; test_source_facts downloads one for real.
+        with mock.patch("ingest.actions.download_photo", return_value=draw_photo(2, 600, 400)):
+            self.run_ingest(ARTICLE, "--json")
         story = Story.objects.get()
         self.assertEqual(story.status, Story.Status.DRAFT)
         self.assertEqual(story.byline, "Jonas Weber and Clara Moreau")
@@ -103,6 +121,28 @@ class IngestCommandTests(BaseTestCase):
         self.assertIsNone(story.lead_image)
         self.assertIn("photo left out", " ".join(line["warnings"]))
 
+    def test_the_exit_status_says_whether_every_input_made_it_and_names_the_failures(self) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            empty = Path(folder) / "empty.txt"
+            empty.write_bytes(b"")
+            for args in ((CAPTION_FIRST, str(empty)), (str(empty), "--json")):
+                err = StringIO()
+                with self.assertRaises(CommandError) as caught:
+                    call_command("ingest", *args, "--dry-run", stdout=StringIO(), stderr=err)
+                self.assertIn("1 of", str(caught.exception))
+                self.assertIn(f"{empty}: input is empty", str(caught.exception))
+            # From a shell, as a cron job sees it: a non-zero exit and the reason on stderr.
+            env = {**os.environ, "TIDINGS_VAR_DIR": folder,
+                   "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3"}  # fmt: skip
+            for command in (["migrate", "-v0"], ["ingest", "--dry-run", str(empty)]):
+                result = subprocess.run(
+                    [sys.executable, "manage.py", *command],
+                    cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120, env=env,
+                )  # fmt: skip
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("input is empty", result.stderr)
+        self.run_ingest(CAPTION_FIRST, "--dry-run", "--json")  # all well: no error, exit 0
+
     def test_a_failure_part_way_leaves_nothing_behind(self) -> None:
         parsed = parse_text(Path(CAPTION_FIRST).read_text())
         parsed.image.url = "https://images.example/buoy.jpg"
@@ -113,7 +153,7 @@ class IngestCommandTests(BaseTestCase):
             mock.patch("ingest.actions.save_story", side_effect=RuntimeError("disk full")),
             self.assertRaisesMessage(RuntimeError, "disk full"),
         ):
-            save_ingested_story(parsed)
+            save_ingested_story(parsed, photo=draw_photo(1, 600, 400))
         after = (Story.objects.count(), Image.objects.count(), Publisher.objects.count())
         self.assertEqual(before, after)
 
@@ -124,6 +164,7 @@ class IngestCommandTests(BaseTestCase):
             lines = self.run_ingest(
                 f"http://127.0.0.1:{port}/page", f"http://127.0.0.1:{port}/missing",
                 "http://10.20.30.40/story", "file:///etc/passwd", "--dry-run", "--json",
+                failures=3,
             )  # fmt: skip
         self.assertEqual(lines[0]["body"], ["A story."])
         self.assertIn("HTTP 404", lines[1]["error"])

@@ -5,7 +5,7 @@ import tempfile
 from io import StringIO
 from pathlib import Path
 
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase
 
 from ingest.feeds import FeedError, parse_feed
@@ -46,9 +46,18 @@ class ParseFeedTests(SimpleTestCase):
 
 
 class IngestFeedTests(BaseTestCase):
-    def run_ingest(self, *args: str) -> list[dict]:
+    def run_ingest(self, *args: str, failures: int = 0) -> list[dict]:
+        """The JSON lines printed; the command must fail (exit non-zero) iff inputs failed."""
         out = StringIO()
-        call_command("ingest", *args, stdout=out, stderr=StringIO())
+        try:
+            call_command("ingest", *args, stdout=out, stderr=StringIO())
+            error = ""
+        except CommandError as exc:
+            error = str(exc)
+        if failures:
+            self.assertIn(f"{failures} of", error)
+        else:
+            self.assertEqual(error, "")
         return [json.loads(line) for line in out.getvalue().splitlines()]
 
     def test_one_line_per_entry_using_full_content_or_the_linked_page(self) -> None:
@@ -83,7 +92,11 @@ class IngestFeedTests(BaseTestCase):
 
     def test_hostile_feeds_fail_alone(self) -> None:
         lines = self.run_ingest(
-            str(FEEDS / "billion_laughs.xml"), str(FEEDS / "newsroom.atom"), "--dry-run", "--json"
+            str(FEEDS / "billion_laughs.xml"),
+            str(FEEDS / "newsroom.atom"),
+            "--dry-run",
+            "--json",
+            failures=1,
         )
         self.assertIn("declares XML entities", lines[0]["error"])
         self.assertEqual(lines[1]["headline"], "Lake ferry service to resume after repairs")

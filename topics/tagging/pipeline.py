@@ -30,6 +30,9 @@ SPEAKER_BONUS = 0.5
 DATELINE_WEIGHT = 0.25
 ABOUT_SALIENCE = 0.3  # below it, and never in headline or standfirst: a passing mention
 CURATED_PRIMARY_SHARE = 0.8
+# A topic the page itself lists ("Follow the topics in this article", article:tag, keywords)
+# is one the story is about, at least this salient, even where the text names it once.
+LISTED_SALIENCE = 0.5
 THEME_MIN_SCORE = 2.0  # two keywords in the body, or one in the headline
 AGENCIES = frozenset(
     fold(name)
@@ -57,6 +60,7 @@ class Article:
     credits: Sequence[str] = ()  # byline, photo credit: the people named there are not topics
     publisher: str = ""
     primary_hint: str | None = None  # an editor's or a page's "alerts on X"
+    topic_hints: Sequence[str] = ()  # the page's own list of its topics
 
 
 @dataclass
@@ -188,7 +192,7 @@ class Tagger:
         groups = self._group(mentions, layout)
         groups += self._themes(layout, groups)
         self._weigh(groups, layout)
-        return self._rank(groups, article.primary_hint)
+        return self._rank(groups, article.primary_hint, article.topic_hints)
 
     def _entity_mentions(
         self,
@@ -395,8 +399,10 @@ class Tagger:
             group.paragraphs = len(spread)
             group.score = score * KIND_WEIGHT[group.kind] * (0.6 + 0.4 * share)
 
-    def _rank(self, groups: list[_Group], hint: str | None) -> list[Candidate]:
-        if not groups and not hint:
+    def _rank(
+        self, groups: list[_Group], hint: str | None, listed: Sequence[str] = ()
+    ) -> list[Candidate]:
+        if not groups and not hint and not listed:
             return []
         # Named topics set the scale; themes are measured against it (and capped at 1).
         named = [g.score for g in groups if g.kind != "theme"]
@@ -413,6 +419,7 @@ class Tagger:
             )
             for g in groups
         ]
+        self._apply_listed(candidates, listed)
         candidates.sort(key=lambda c: (-c.salience, c.name))
         primary = self._primary(candidates, hint)
         if primary is not None:
@@ -420,6 +427,23 @@ class Tagger:
             candidates.remove(primary)
             candidates.insert(0, primary)
         return candidates
+
+    def _apply_listed(self, candidates: list[Candidate], listed: Sequence[str]) -> None:
+        """The page's own topics are about the story: raised to LISTED_SALIENCE, and a registry
+        topic the text never names is added. A listed name neither the text nor the registry
+        knows is left out: its kind would be a guess."""
+        for name in listed[:20]:
+            folded, key = fold(clean_name(name)), self.gazetteer.key_for(name)
+            match = next(
+                (c for c in candidates if (key and c.key == key) or fold(c.name) == folded), None
+            )
+            if match is None and key is not None:
+                entry = self.gazetteer.entries[key]
+                match = Candidate(entry.name, entry.kind, key, forms=[name])
+                candidates.append(match)
+            if match is not None:
+                match.salience = max(match.salience, LISTED_SALIENCE)
+                match.role = "about"
 
     @staticmethod
     def _about(group: _Group, top: float) -> bool:

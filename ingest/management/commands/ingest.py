@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ingest.actions import Deduper, fetch_page, ingest_story
 from ingest.fetch import FetchError, fetch
@@ -30,6 +30,7 @@ def article_from(story: ParsedStory) -> Article:
         credits=[c for c in credits if c],
         publisher=story.site_name or "",
         primary_hint=story.alert_topic_hint,
+        topic_hints=story.topic_hints,
     )
 
 
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         inputs: list[str] = options["inputs"]
         deduper = Deduper(persist=not options["dry_run"])
         progress = Progress(len(inputs), "ingest") if len(inputs) > 1 else None
-        failures = 0
+        failures: list[str] = []
         for name in inputs:
             try:
                 records = [
@@ -58,7 +59,7 @@ class Command(BaseCommand):
                     for parsed in self._parse(name, options["format"])
                 ]
             except IngestError as exc:
-                failures += 1
+                failures.append(f"{name}: {exc}")
                 records = [{"input": name, "error": str(exc)}]
             for record in records:
                 if options["json"]:
@@ -67,8 +68,12 @@ class Command(BaseCommand):
                     self.stdout.write(self._summary(record))
             if progress:
                 progress.step(name)
-        if failures and not options["json"]:
-            self.stderr.write(f"{failures} of {len(inputs)} inputs failed.")
+        if failures:
+            # A script or cron job must see that something was not ingested.
+            raise CommandError(
+                f"{len(failures)} of {len(inputs)} inputs failed or were refused:\n  "
+                + "\n  ".join(failures)
+            )
 
     def _ingest(
         self, name: str, parsed: Parsed, deduper: Deduper, options: dict[str, Any]
