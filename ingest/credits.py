@@ -20,6 +20,12 @@ CREDIT_PATTERNS = [
         re.IGNORECASE,
     ),
     re.compile(r"\s*©\s*(?P<credit>[^©]{2,120}?)\s*\.?$"),
+    # "Photo by NAME/AGENCY" standing alone or after the caption's last sentence.
+    re.compile(
+        r"(?:^|(?<=[.!?])\s+|\s+[|–—-]\s+)(?:photo(?:graph)?|picture|image)s?\s+by\s+"
+        r"(?P<credit>[^()]{2,120}?)\s*\.?$",
+        re.IGNORECASE,
+    ),
     # A bare "NAME/AGENCY" only after a sentence ends: "in the Alfama Rita Lobo/X" is ambiguous.
     re.compile(
         rf"(?:(?<=[.!?])|\s[|–—-])\s+(?P<credit>{_NAME}\s*/\s*[\w&.' -]{{2,60}}?"

@@ -40,6 +40,10 @@ CONTAINER_TAGS = {"div", "section", "aside", "footer", "header", "nav", "ul", "o
 _BLOCK_CHILDREN = CHROME_TAGS | CONTAINER_TAGS
 CHROME_TEXT_MAX = 300
 CREDIT_CLASS = re.compile(r"credit|copyright|byline|author|source", re.IGNORECASE)
+# The standfirst's usual class names, for pages without a description in their metadata.
+STANDFIRST_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:standfirst|dek|subhead(?:line)?|sub-?title|lede|intro)(?:$|[\s_-])", re.I
+)
 TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+")
 
 
@@ -200,6 +204,14 @@ def _metadata(tree: HtmlElement) -> dict[str, Any]:
         for e in tree.xpath("//meta[@property='article:tag'][@content]")
         if e.get("content").strip()
     ]
+    meta["standfirst"] = next(
+        (
+            " ".join(e.text_content().split())
+            for e in tree.iter("p", "div", "h2")
+            if STANDFIRST_CLASS.search(e.get("class", "")) and e.text_content().strip()
+        ),
+        None,
+    )
     meta["rel_author"] = [
         " ".join(a.text_content().split())
         for a in tree.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]")
@@ -269,12 +281,13 @@ def _apply_metadata(meta: dict[str, Any], story: ParsedStory, document: Any) -> 
         or getattr(document, "title", None)
     )
     story.headline = " ".join(str(headline).split()) if headline else None
-    standfirst = ld.get("description") or meta.get("og:description") or meta.get("description")
+    standfirst = (
+        ld.get("description")
+        or meta.get("og:description")
+        or meta.get("description")
+        or meta["standfirst"]
+    )
     story.standfirst = " ".join(str(standfirst).split()) if standfirst else None
-    if story.body and story.standfirst and story.body[0] == story.standfirst:
-        story.body.pop(0)
-    if story.body and story.headline and story.body[0] == story.headline:
-        story.body.pop(0)
     authors = (
         _ld_names(ld.get("author"))
         or [a for a in (meta.get("article:author"), meta.get("author")) if a and "://" not in a]
@@ -285,8 +298,7 @@ def _apply_metadata(meta: dict[str, Any], story: ParsedStory, document: Any) -> 
         or _body_byline(story)
         or getattr(document, "author", None)
     )
-    if story.byline and story.body and BYLINE.match(story.body[0]):
-        story.boilerplate.append(Boilerplate(story.body.pop(0), "byline"))
+    _drop_top_matter(story)
     story.topic_hints = list(
         dict.fromkeys([*story.topic_hints, *meta["tags"], *_keywords(ld.get("keywords"))])
     )
@@ -304,6 +316,18 @@ def _apply_metadata(meta: dict[str, Any], story: ParsedStory, document: Any) -> 
         story.copyright_holder = holder
     if ld.get("copyrightYear") and str(ld["copyrightYear"]).isdigit():
         story.copyright_year = int(ld["copyrightYear"])
+
+
+def _drop_top_matter(story: ParsedStory) -> None:
+    """The headline, standfirst and By line that trafilatura left at the top of the text."""
+    while story.body:
+        first = story.body[0]
+        if first in (story.headline, story.standfirst):
+            story.body.pop(0)
+        elif story.byline and BYLINE.match(first) and len(first.split()) <= 14:
+            story.boilerplate.append(Boilerplate(story.body.pop(0), "byline"))
+        else:
+            return
 
 
 def _body_byline(story: ParsedStory) -> str | None:

@@ -70,12 +70,14 @@ def paragraphs_text(fragment: str) -> str:
 
 def author_name(item: dict) -> str | None:  # type: ignore[type-arg]
     """The person's name from an entry's author; an address alone is not a byline."""
-    detail = item.get("author_detail") or {}
     raw = (item.get("author") or "").strip()
     found = _EMAIL_NAME.match(raw)
-    name = found.group("name") if found else (detail.get("name") or raw)
-    if "<" in name:
-        name = parseaddr(name)[0]
+    if found:
+        name = found.group("name")
+    elif "@" in raw:  # "Name <address>" or an address alone; feedparser's own split mangles it
+        name = parseaddr(raw)[0]
+    else:
+        name = (item.get("author_detail") or {}).get("name") or raw
     name = " ".join((name or "").split())
     if not name or "@" in name:
         return None
