@@ -13,6 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from email.utils import parseaddr
+from typing import Any
 from xml.etree.ElementTree import ParseError
 
 import feedparser
@@ -68,7 +69,7 @@ def paragraphs_text(fragment: str) -> str:
     return "\n\n".join(text for text in map(plain_text, blocks) if text)
 
 
-def author_name(item: dict) -> str | None:  # type: ignore[type-arg]
+def author_name(item: dict[str, Any]) -> str | None:
     """The person's name from an entry's author; an address alone is not a byline."""
     raw = (item.get("author") or "").strip()
     found = _EMAIL_NAME.match(raw)

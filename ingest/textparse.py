@@ -166,7 +166,8 @@ def _is_hard_wrapped(blocks: list[list[str]]) -> bool:
 
 def _take_byline(paragraphs: list[str], story: ParsedStory) -> tuple[list[str], int | None]:
     """The paragraphs without the byline, and where it stood (top matter ends there)."""
-    rest, at = [], None
+    rest: list[str] = []
+    at: int | None = None
     for index, paragraph in enumerate(paragraphs):
         found = BYLINE.match(paragraph) if index < CAPTION_SEARCH_DEPTH + 2 else None
         if found and story.byline is None and len(paragraph.split()) <= 14:

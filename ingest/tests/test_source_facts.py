@@ -113,6 +113,7 @@ class SourceFactsTests(BaseTestCase):
         self.assertEqual(story.byline, "Nadia Osei")
         self.assertEqual(story.paragraphs(), PARAGRAPHS)
         self.assertEqual(story.published_at, dt.datetime(2026, 11, 16, 6, 15, tzinfo=dt.UTC))
+        assert story.published_at is not None
         self.assertGreater(story.created_at, story.published_at, "the ingest time is kept apart")
         # The photo is ours: a re-encoded JPEG in MEDIA_ROOT, with its caption and credit.
         image = story.lead_image
