@@ -1,17 +1,18 @@
 import datetime as dt
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Throttle, User
-from accounts.permissions import EDITORS
+from accounts.permissions import grant
 from tidings.db import save_fields
 
 
 def editors_group() -> Group:
-    """The "Editors" group; its permissions come from migrations (accounts/permissions.py)."""
-    return Group.objects.get_or_create(name=EDITORS)[0]
+    """The "Editors" group with its permissions. A migration grants them in every database;
+    granting again here keeps them where a database was emptied since (test flushes)."""
+    return grant(Group, Permission)
 
 
 @transaction.atomic

@@ -1,20 +1,6 @@
 from django.db import migrations
 
-from accounts.permissions import EDITORS, grant_operation
-
-ALL = ("add", "change", "delete", "view")
-
-# What the docs send editors to: stories and photos, topics, comments and reports, reuse requests,
-# feed sources and what they ingested (duplicates included), deliveries (with Retry) and schedules.
-# Readers' follows and alerts stay private.
-GRANTS = {
-    "stories": {"story": ALL, "image": ALL, "publisher": ALL},
-    "topics": {"topic": ALL, "storytopic": ALL},
-    "comments": {"comment": ALL, "commentreport": ALL},
-    "reuse": {"reuserequest": ALL},
-    "ingest": {"source": ALL, "ingesteditem": ("view", "change", "delete")},
-    "alerts": {"delivery": ("view", "change"), "schedule": ("view", "change"), "event": ("view",)},
-}
+from accounts.permissions import grant_operation
 
 
 class Migration(migrations.Migration):
@@ -30,4 +16,4 @@ class Migration(migrations.Migration):
         ("topics", "0003_starter_registry"),
     ]
 
-    operations = [grant_operation(EDITORS, GRANTS)]
+    operations = [grant_operation()]

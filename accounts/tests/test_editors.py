@@ -1,6 +1,7 @@
 """bob, the editor, reaches every page of the newsroom the docs send editors to."""
 
 from django.contrib.auth.models import Group
+from django.test import TestCase
 
 from accounts.actions import sign_up
 from alerts.actions import fan_out, follow_topic
@@ -26,7 +27,9 @@ NEWSROOM = [
 ]
 
 
-class EditorsGroupTests(BaseTestCase):
+class EditorsGroupMigrationTests(TestCase):
+    """No helper has made an editor here: what the group holds comes from the migrations."""
+
     def test_the_group_comes_with_its_permissions_from_the_migrations(self) -> None:
         codenames = set(
             Group.objects.get(name="Editors").permissions.values_list("codename", flat=True)
@@ -44,12 +47,19 @@ class EditorsGroupTests(BaseTestCase):
         dana.is_staff = True
         dana.save()
         dana.groups.add(Group.objects.get(name="Editors"))
-        for editor in (self.bob, dana):
-            self.client.force_login(editor)
-            for url in NEWSROOM:
-                with self.subTest(editor=editor.username, url=url):
-                    self.assertEqual(self.client.get(url).status_code, 200)
-            self.assertEqual(self.client.get("/admin/alerts/follow/").status_code, 403)
+        self.client.force_login(dana)
+        for url in NEWSROOM:
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 200)
+        self.assertEqual(self.client.get("/admin/alerts/follow/").status_code, 403)
+
+
+class EditorTests(BaseTestCase):
+    def test_bob_reaches_the_newsroom(self) -> None:
+        self.client.force_login(self.bob)
+        for url in NEWSROOM:
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 200)
 
     def test_bob_retries_a_dead_delivery(self) -> None:
         follow_topic(self.alice, Topic.objects.get_or_create(name="Kenya", kind="place")[0])
