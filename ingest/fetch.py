@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from tidings.safehttp import TIMEOUT, Resolver, pinned_request, system_resolver
+from tidings.safehttp import Resolver, deadline_client, pinned_request, system_resolver
 from tidings.safehttp import SafeHTTPError as FetchError
 from tidings.safehttp import address_problem as address_problem
 
@@ -46,7 +46,7 @@ def fetch(
     limit = LIMITS[kind]
     allow = allow if allow is not None else _settings_allow_list()
     deadline = time.monotonic() + TOTAL_SECONDS
-    with httpx.Client(timeout=TIMEOUT, transport=transport, follow_redirects=False) as client:
+    with deadline_client(TOTAL_SECONDS, transport) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             request = pinned_request(
                 client,
@@ -59,7 +59,9 @@ def fetch(
             try:
                 response = client.send(request, stream=True)
             except httpx.TimeoutException:
-                raise FetchError("timeout", f"{url} did not answer in time") from None
+                raise FetchError(
+                    "timeout", f"{url} did not answer within {TOTAL_SECONDS:.0f} s"
+                ) from None
             except httpx.HTTPError as exc:
                 raise FetchError("connection", f"cannot fetch {url}: {exc}") from None
             try:
@@ -94,7 +96,9 @@ def _read_capped(response: httpx.Response, limit: int, kind: str, deadline: floa
     except httpx.DecodingError:
         raise FetchError("encoding", "the response's compression is corrupt") from None
     except httpx.TimeoutException:
-        raise FetchError("timeout", "the server stopped sending") from None
+        raise FetchError(
+            "timeout", f"the download did not finish within {TOTAL_SECONDS:.0f} s"
+        ) from None
     return b"".join(chunks)
 
 

@@ -8,12 +8,20 @@ so a second DNS answer cannot point us elsewhere. Every refusal names its rule.
 
 import ipaddress
 import socket
-from collections.abc import Callable
+import ssl
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
+# A webhook receiver gets this long in all (connect, send, headers, body) per delivery attempt.
+WEBHOOK_DEADLINE = 10.0
+# What is read of a webhook's response: its status is the answer; the body is never needed.
+WEBHOOK_BODY_BYTES = 4096
 USER_AGENT = "tidings/0.1 (+https://github.com/tidings)"
 # Not private in the ipaddress module's sense, but never a news site or a webhook receiver.
 EXTRA_BLOCKED = [
@@ -30,6 +38,77 @@ class SafeHTTPError(Exception):
     def __init__(self, rule: str, message: str) -> None:
         super().__init__(f"{message} [{rule}]")
         self.rule = rule
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every operation ends by the deadline: a peer dripping a byte at a time
+    resets a read timeout, but it cannot move this."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
+        self.stream, self.deadline = stream, deadline
+
+    def _left(self, timeout: float | None, error: type[Exception]) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise error("the overall deadline has passed")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self._left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self.stream.start_tls(ssl_context, server_hostname, left), self.deadline
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: float) -> None:
+        self.backend, self.deadline = httpcore.SyncBackend(), deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ConnectTimeout("the overall deadline has passed")
+        timeout = left if timeout is None else min(timeout, left)
+        stream = self.backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream, self.deadline)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def deadline_client(seconds: float, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """An httpx client whose requests, redirects included, all end within `seconds` from now,
+    whatever the peer does. httpx itself only bounds each socket operation, so the bound lives in
+    the connection pool's network backend. (A `transport` given by a test is used as it is.)"""
+    if transport is None:
+        real = httpx.HTTPTransport()
+        real._pool._network_backend = _DeadlineBackend(time.monotonic() + seconds)
+        transport = real
+    return httpx.Client(timeout=TIMEOUT, transport=transport, follow_redirects=False)
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -139,14 +218,26 @@ def post(
         from django.conf import settings
 
         allow = list(getattr(settings, "WEBHOOK_ALLOW", []))
-    with httpx.Client(timeout=TIMEOUT, transport=transport, follow_redirects=False) as client:
+    # Never decompressed: a receiver answering with a gzip bomb sends bytes we do not expand.
+    headers = {**(headers or {}), "Accept-Encoding": "identity"}
+    with deadline_client(WEBHOOK_DEADLINE, transport) as client:
         request = pinned_request(
             client, "POST", url, resolver=resolver, allow=allow, headers=headers, content=content
         )
         try:
-            response = client.send(request)
+            response = client.send(request, stream=True)
+            try:
+                read = 0
+                for chunk in response.iter_raw():
+                    read += len(chunk)
+                    if read >= WEBHOOK_BODY_BYTES:
+                        break
+            finally:
+                response.close()
         except httpx.TimeoutException:
-            raise SafeHTTPError("connection", f"{url} did not answer in time") from None
+            raise SafeHTTPError(
+                "timeout", f"{url} did not answer within {WEBHOOK_DEADLINE:.0f} s"
+            ) from None
         except httpx.HTTPError as exc:
             raise SafeHTTPError("connection", f"cannot reach {url}: {exc}") from None
         return response.status_code

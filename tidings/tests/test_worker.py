@@ -80,10 +80,11 @@ class WorkerProcessTests(SimpleTestCase):
         self,
     ) -> None:
         workers = [self.start_worker() for _ in range(3)]
+        problem = None
         try:
             wait_for(
                 lambda: self.query("SELECT status FROM stories_story") == [("published",)],
-                45,
+                90,
                 "the scheduled story to be published",
             )
             wait_for(
@@ -92,13 +93,17 @@ class WorkerProcessTests(SimpleTestCase):
                         "SELECT 1 FROM alerts_schedule WHERE enabled AND last_run_at IS NULL"
                     )
                 ),
-                15,
+                30,
                 "every schedule to be ticked",
             )
+        except AssertionError as exc:
+            problem = exc
         finally:
             for number, worker in enumerate(workers):
                 worker.send_signal(signal.SIGINT if number == 0 else signal.SIGTERM)
-            outputs = [worker.communicate(timeout=20)[0] for worker in workers]
+            outputs = [worker.communicate(timeout=30)[0] for worker in workers]
+        if problem is not None:
+            raise AssertionError(f"{problem}; the workers said:\n" + "\n".join(outputs))
         for worker, output in zip(workers, outputs, strict=True):
             self.assertEqual(worker.returncode, 0, output)
             self.assertIn("stopped", output)
