@@ -3,6 +3,8 @@ import logging
 import random
 import zoneinfo
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -87,8 +89,18 @@ def update_follow(follow: Follow, **fields: object) -> Follow:
     return save_fields(follow, **fields)
 
 
+class WebhookLimit(ValueError):
+    pass
+
+
 def add_webhook(reader: User, url: str) -> WebhookEndpoint:
-    """Refuses (SafeHTTPError) an address that the webhook channel would refuse to post to."""
+    """Refuses (SafeHTTPError) an address that the webhook channel would refuse to post to, and
+    (WebhookLimit) an endpoint past the reader's WEBHOOKS_PER_READER."""
+    limit = settings.WEBHOOKS_PER_READER
+    if WebhookEndpoint.objects.filter(reader=reader).count() >= limit:
+        raise WebhookLimit(
+            f"You have {limit} webhook endpoints, the most a reader may have; remove one first."
+        )
     check_url(url, system_resolver, list(settings.WEBHOOK_ALLOW))
     return WebhookEndpoint.objects.create(reader=reader, url=url)
 
@@ -191,29 +203,80 @@ def claim(delivery_id: int, now: dt.datetime) -> bool:
     )
 
 
+@dataclass
+class _Attempt:
+    delivery: Delivery
+    message: Message
+    merged: list[Delivery]
+
+
 def deliver_due(limit: int = 500) -> int:
-    """Send what is due; any number of workers may run this at once."""
+    """Send what is due; any number of workers may run this at once.
+
+    Emails go one after another over one SMTP connection. Webhooks are posted concurrently
+    (WEBHOOK_CONCURRENCY at a time, each within its own deadline), so a slow or hostile
+    receiver holds up nobody else's deliveries.
+    """
     from alerts.channels import CHANNELS
 
     sent = 0
-    due = Delivery.objects.due().order_by("next_attempt_at").values_list("id", flat=True)
+    due = Delivery.objects.due().order_by("next_attempt_at").values_list("id", "channel")
+    hooks: list[_Attempt] = []
     try:
-        for delivery_id in list(due[:limit]):
+        for delivery_id, channel in list(due[:limit]):
             if stop_requested():
                 break  # the rest stay due, unclaimed, for the next worker
-            sent += deliver(delivery_id)
+            if channel != "webhook":
+                sent += deliver(delivery_id)
+            elif (attempt := _prepare(delivery_id)) is not None:
+                hooks.append(attempt)
+        sent += _send_concurrently(hooks)
     finally:
-        for channel in CHANNELS.values():
-            channel.close()
+        for channel_object in CHANNELS.values():
+            channel_object.close()
     return sent
+
+
+def _send_concurrently(attempts: list[_Attempt]) -> int:
+    """Post every prepared webhook delivery (network only, no database in the threads), then
+    record the outcomes here, one by one."""
+    from alerts.channels import CHANNELS
+
+    if not attempts:
+        return 0
+
+    def post(attempt: _Attempt) -> Exception | None:
+        try:
+            CHANNELS[attempt.delivery.channel].send(attempt.delivery, attempt.message)
+        except Exception as exc:
+            return exc
+        return None
+
+    workers = min(settings.WEBHOOK_CONCURRENCY, len(attempts))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook") as pool:
+        outcomes = list(pool.map(post, attempts))
+    return sum(_finish(attempt, error) for attempt, error in zip(attempts, outcomes, strict=True))
 
 
 def deliver(delivery_id: int) -> bool:
     from alerts.channels import CHANNELS
 
+    attempt = _prepare(delivery_id)
+    if attempt is None:
+        return False
+    error: Exception | None = None
+    try:
+        CHANNELS[attempt.delivery.channel].send(attempt.delivery, attempt.message)
+    except Exception as exc:
+        error = exc
+    return _finish(attempt, error)
+
+
+def _prepare(delivery_id: int) -> _Attempt | None:
+    """Claim a delivery and build its message; None when it is not ours or must wait."""
     now = timezone.now()
     if not claim(delivery_id, now):
-        return False
+        return None
     delivery = Delivery.objects.select_related("reader", "alert", "endpoint").get(id=delivery_id)
     merged: list[Delivery] = []
     if delivery.channel == "email" and delivery.alert_id is not None:
@@ -223,13 +286,28 @@ def deliver(delivery_id: int) -> bool:
             )
         )
         if _held(delivery, topics, now):
-            return False
+            return None
         merged = _gather_burst(delivery, topics)
     try:
         message = build_message(delivery, merged)
-        CHANNELS[delivery.channel].send(delivery, message)
-    except DeliveryError as exc:
-        _failed(delivery, merged, str(exc), permanent=exc.permanent)
+    except Exception as exc:
+        log.exception("delivery %s: the message could not be built", delivery.id)
+        _failed(delivery, merged, f"the message could not be built: {exc}", permanent=False)
+        return None
+    return _Attempt(delivery, message, merged)
+
+
+def _finish(attempt: _Attempt, error: Exception | None) -> bool:
+    """Record one attempt's outcome; True when it was sent."""
+    delivery = attempt.delivery
+    if error is not None:
+        if isinstance(error, DeliveryError):
+            _failed(delivery, attempt.merged, str(error), permanent=error.permanent)
+        else:
+            # Not a channel's judgement but a bug or a surprise: retried, and dead-lettered at
+            # the end of the schedule like any other failure.
+            log.error("delivery %s failed unexpectedly: %r", delivery.id, error)
+            _failed(delivery, attempt.merged, f"{type(error).__name__}: {error}", permanent=False)
         return False
     with transaction.atomic():
         Delivery.objects.filter(id=delivery.id).update(

@@ -245,6 +245,8 @@ def webhooks(request: HttpRequest) -> HttpResponse:
                 actions.add_webhook(reader, form.cleaned_data["url"])
             except SafeHTTPError as exc:
                 form.add_error("url", f"Refused: {exc}")
+            except actions.WebhookLimit as exc:
+                form.add_error(None, str(exc))
             else:
                 messages.success(request, "Endpoint added. Verify our signatures with its secret.")
                 return redirect("alerts:webhooks")

@@ -18,7 +18,6 @@ MiB = 1024 * 1024
 LIMITS = {"html": 2 * MiB, "feed": 5 * MiB, "image": 10 * MiB}
 MAX_REDIRECTS = 3
 REDIRECTS = {301, 302, 303, 307, 308}
-TOTAL_SECONDS = 30.0
 
 
 @dataclass
@@ -45,8 +44,9 @@ def fetch(
     as a Fetched with status 304 and no content."""
     limit = LIMITS[kind]
     allow = allow if allow is not None else _settings_allow_list()
-    deadline = time.monotonic() + TOTAL_SECONDS
-    with deadline_client(TOTAL_SECONDS, transport) as client:
+    seconds = _settings_deadline()
+    deadline = time.monotonic() + seconds
+    with deadline_client(seconds, transport) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             request = pinned_request(
                 client,
@@ -59,9 +59,7 @@ def fetch(
             try:
                 response = client.send(request, stream=True)
             except httpx.TimeoutException:
-                raise FetchError(
-                    "timeout", f"{url} did not answer within {TOTAL_SECONDS:.0f} s"
-                ) from None
+                raise FetchError("timeout", f"{url} did not answer within {seconds:g} s") from None
             except httpx.HTTPError as exc:
                 raise FetchError("connection", f"cannot fetch {url}: {exc}") from None
             try:
@@ -75,13 +73,16 @@ def fetch(
                     continue
                 if response.status_code >= 400:
                     raise FetchError("status", f"{url} answered HTTP {response.status_code}")
-                return _fetched(url, response, _read_capped(response, limit, kind, deadline))
+                body = _read_capped(response, limit, kind, deadline, seconds)
+                return _fetched(url, response, body)
             finally:
                 response.close()
     raise FetchError("redirects", f"more than {MAX_REDIRECTS} redirects from the original URL")
 
 
-def _read_capped(response: httpx.Response, limit: int, kind: str, deadline: float) -> bytes:
+def _read_capped(
+    response: httpx.Response, limit: int, kind: str, deadline: float, seconds: float
+) -> bytes:
     chunks, size = [], 0
     try:
         for chunk in response.iter_bytes():
@@ -91,14 +92,12 @@ def _read_capped(response: httpx.Response, limit: int, kind: str, deadline: floa
                     "size", f"the {kind} response exceeds the {limit // MiB} MiB limit (decoded)"
                 )
             if time.monotonic() > deadline:
-                raise FetchError("timeout", f"the download took longer than {TOTAL_SECONDS:.0f} s")
+                raise FetchError("timeout", f"the download took longer than {seconds:g} s")
             chunks.append(chunk)
     except httpx.DecodingError:
         raise FetchError("encoding", "the response's compression is corrupt") from None
     except httpx.TimeoutException:
-        raise FetchError(
-            "timeout", f"the download did not finish within {TOTAL_SECONDS:.0f} s"
-        ) from None
+        raise FetchError("timeout", f"the download did not finish within {seconds:g} s") from None
     return b"".join(chunks)
 
 
@@ -113,6 +112,12 @@ def _fetched(url: str, response: httpx.Response, content: bytes) -> Fetched:
         etag=response.headers.get("etag"),
         last_modified=response.headers.get("last-modified"),
     )
+
+
+def _settings_deadline() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "INGEST_FETCH_DEADLINE", 30))
 
 
 def _settings_allow_list() -> list[str]:

@@ -18,8 +18,6 @@ import httpcore
 import httpx
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
-# A webhook receiver gets this long in all (connect, send, headers, body) per delivery attempt.
-WEBHOOK_DEADLINE = 10.0
 # What is read of a webhook's response: its status is the answer; the body is never needed.
 WEBHOOK_BODY_BYTES = 4096
 USER_AGENT = "tidings/0.1 (+https://github.com/tidings)"
@@ -214,13 +212,14 @@ def post(
 ) -> int:
     """POST without following redirects (a webhook that moved must be re-registered); returns
     the status code."""
-    if allow is None:
-        from django.conf import settings
+    from django.conf import settings
 
+    if allow is None:
         allow = list(getattr(settings, "WEBHOOK_ALLOW", []))
     # Never decompressed: a receiver answering with a gzip bomb sends bytes we do not expand.
     headers = {**(headers or {}), "Accept-Encoding": "identity"}
-    with deadline_client(WEBHOOK_DEADLINE, transport) as client:
+    deadline = float(settings.WEBHOOK_DEADLINE)
+    with deadline_client(deadline, transport) as client:
         request = pinned_request(
             client, "POST", url, resolver=resolver, allow=allow, headers=headers, content=content
         )
@@ -235,9 +234,7 @@ def post(
             finally:
                 response.close()
         except httpx.TimeoutException:
-            raise SafeHTTPError(
-                "timeout", f"{url} did not answer within {WEBHOOK_DEADLINE:.0f} s"
-            ) from None
+            raise SafeHTTPError("timeout", f"{url} did not answer within {deadline:g} s") from None
         except httpx.HTTPError as exc:
             raise SafeHTTPError("connection", f"cannot reach {url}: {exc}") from None
         return response.status_code

@@ -189,10 +189,17 @@ if env_bool("BEHIND_TLS_PROXY", False):
 STORIES_PER_PAGE = env_int("STORIES_PER_PAGE", 20)
 # Hosts or CIDR ranges that ingest may fetch from although they are private (intranet installs).
 INGEST_FETCH_ALLOW = env_list("INGEST_FETCH_ALLOW", [])
+# Seconds a fetch (page, feed, photo) may take in all, redirects included, whatever the server does.
+INGEST_FETCH_DEADLINE = env_int("INGEST_FETCH_DEADLINE", 30)
 # Readers per fan-out transaction: smaller batches hold locks for less time, larger ones are faster.
 ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 1000)
 # The same for webhook endpoints readers register.
 WEBHOOK_ALLOW = env_list("WEBHOOK_ALLOW", [])
+# Endpoints a reader may register, and webhook posts in flight at once per worker.
+WEBHOOKS_PER_READER = env_int("WEBHOOKS_PER_READER", 5)
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 8)
+# Seconds one webhook attempt may take in all (connect, send, answer).
+WEBHOOK_DEADLINE = env_int("WEBHOOK_DEADLINE", 10)
 
 # Comments: new stories start open (the editor's switch overrides); 0 days: never auto-close.
 COMMENTS_ENABLED_BY_DEFAULT = env_bool("COMMENTS_ENABLED_BY_DEFAULT", True)

@@ -8,6 +8,8 @@ from alerts.channels.base import Channel, DeliveryError, Message
 from alerts.models import Delivery
 from tidings.safehttp import SafeHTTPError, post
 
+PERMANENT_RULES = {"scheme", "url", "address"}
+
 
 class WebhookChannel(Channel):
     """Standard Webhooks: `webhook-id` stays the same across retries, so receivers can dedupe."""
@@ -30,8 +32,10 @@ class WebhookChannel(Channel):
         try:
             status = post(endpoint.url, payload.encode(), headers=headers)
         except SafeHTTPError as exc:
+            # Only answers that will not change disable: a bad URL or a refused address. A DNS
+            # lookup that fails, a timeout or a refused connection may pass: retried.
             raise DeliveryError(
-                f"webhook not sent: {exc}", permanent=exc.rule != "connection"
+                f"webhook not sent: {exc}", permanent=exc.rule in PERMANENT_RULES
             ) from None
         if status == 410:
             raise DeliveryError("the endpoint answered 410 Gone", permanent=True)
