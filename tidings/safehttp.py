@@ -117,11 +117,32 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+NAT64 = [ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48")]
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4Address] | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo, NAT64), which is where a
+    packet to it may end up."""
+    if ip.ipv4_mapped is not None:
+        return "IPv4-mapped", ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return "6to4", ip.sixtofour
+    if ip.teredo is not None:
+        return "Teredo", ip.teredo[1]
+    if any(ip in net for net in NAT64):
+        return "NAT64", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def address_problem(address: str) -> str | None:
     """Why this address must not be fetched from, or None when it is a public address."""
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and (embedded := _embedded_ipv4(ip)) is not None:
+        how, inner = embedded
+        problem = address_problem(str(inner))
+        if problem is None or how == "IPv4-mapped":
+            return problem
+        return f"{how} address embedding {inner}, a {problem}"
     checks = [
         ("loopback", ip.is_loopback),
         ("link-local (cloud metadata lives here)", ip.is_link_local),
@@ -137,13 +158,30 @@ def address_problem(address: str) -> str | None:
     return None if ip.is_global else "not globally routable"
 
 
-def _allowed(host: str, address: str, allow: list[str]) -> bool:
+def parse_allow_entry(entry: str) -> tuple[str, int | None]:
+    """ "host", "host:port", "CIDR", "CIDR:port", "[IPv6 or CIDR]:port" → (target, port)."""
+    entry = entry.strip()
+    if entry.startswith("["):
+        inside, _, rest = entry[1:].partition("]")
+        return inside, int(rest[1:]) if rest[1:].isdigit() else None
+    if entry.count(":") == 1:
+        target, _, port = entry.partition(":")
+        if port.isdigit():
+            return target, int(port)
+    return entry, None
+
+
+def _allowed(host: str, address: str, port: int, allow: list[str]) -> bool:
+    """An entry without a port opens every port of its host or range; with one, that port."""
     ip = ipaddress.ip_address(address)
     for entry in allow:
-        if entry == host:
+        target, only_port = parse_allow_entry(entry)
+        if only_port is not None and only_port != port:
+            continue
+        if target == host:
             return True
         try:
-            if ip in ipaddress.ip_network(entry, strict=False):
+            if ip in ipaddress.ip_network(target, strict=False):
                 return True
         except ValueError:
             continue
@@ -169,8 +207,10 @@ def check_url(url: str, resolver: Resolver, allow: list[str]) -> tuple[str, str,
         raise SafeHTTPError("dns", f"{host} has no addresses")
     for address in addresses:
         problem = address_problem(address)
-        if problem and not _allowed(host, address, allow):
-            raise SafeHTTPError("address", f"{host} resolves to {address}, a {problem} address")
+        if problem and not _allowed(host, address, port, allow):
+            raise SafeHTTPError(
+                "address", f"{host}:{port} resolves to {address}, a {problem} address"
+            )
     return host, addresses[0], port
 
 

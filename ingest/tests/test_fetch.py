@@ -31,6 +31,7 @@ class Handler(BaseHTTPRequestHandler):
             "/big": (200, {"Content-Type": "text/html"}, b"<p>" + b"x" * (3 * 1024 * 1024)),
             "/bomb": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, BOMB),
             "/missing": (404, {}, b"not here"),
+            "/to-port-9": (302, {"Location": "http://127.0.0.1:9/admin"}, b""),
         }
         status, headers, body = routes.get(self.path, (404, {}, b""))
         if self.path == "/page" and self.headers.get("If-None-Match") == '"v1"':
@@ -148,3 +149,33 @@ class FetchTests(SimpleTestCase):
                         "::ffff:10.0.0.1", "fe80::1"):  # fmt: skip
             with self.subTest(address):
                 self.assertIsNotNone(address_problem(address))
+
+
+class AllowListTests(SimpleTestCase):
+    def test_an_allow_entry_with_a_port_opens_that_port_only_redirects_included(self) -> None:
+        with loopback_server() as port:
+            url = f"http://127.0.0.1:{port}"
+            for entry in (f"127.0.0.1:{port}", f"127.0.0.0/8:{port}", "127.0.0.1"):
+                with self.subTest(entry):
+                    self.assertEqual(fetch(f"{url}/page", allow=[entry]).content, PAGE)
+            with self.assertRaisesMessage(FetchError, "127.0.0.1:9 resolves to 127.0.0.1"):
+                fetch(f"{url}/to-port-9", allow=[f"127.0.0.1:{port}"])
+            with self.assertRaisesMessage(FetchError, "a loopback address"):
+                fetch("http://127.0.0.1:9/", allow=[f"127.0.0.1:{port}"])
+
+    def test_ipv6_that_embeds_a_blocked_ipv4_address_is_refused(self) -> None:
+        cases = {
+            "2002:7f00:1::1": "6to4 address embedding 127.0.0.1, a loopback",
+            "2002:a9fe:a9fe::": "6to4 address embedding 169.254.169.254, a link-local",
+            "64:ff9b::a9fe:a9fe": "NAT64 address embedding 169.254.169.254, a link-local",
+            "64:ff9b::a00:1": "NAT64 address embedding 10.0.0.1, a private",
+            "::ffff:10.0.0.1": "private",
+        }
+        for address, problem in cases.items():
+            with self.subTest(address):
+                self.assertTrue(str(address_problem(address)).startswith(problem))
+                with self.assertRaisesMessage(FetchError, problem):
+                    fetch(
+                        "http://sneaky.example/", resolver=resolver_for({"sneaky.example": address})
+                    )
+        self.assertIsNone(address_problem("2002:5db8:d822::1"), "6to4 of a public address")
