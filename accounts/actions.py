@@ -49,8 +49,26 @@ def throttle(key: str, *, limit: int, window: dt.timedelta, record: bool = True)
         allowed = row.count < limit
         if allowed:
             row.count += 1
-        row.save(update_fields=["window_start", "count"])
+            row.last_at = now
+        row.save(update_fields=["window_start", "count", "last_at"])
     return allowed
+
+
+def wait_before_retry(key: str, *, free: int, window: dt.timedelta, longest: dt.timedelta) -> int:
+    """Seconds `key` must still wait: nothing for its first `free` failures in the window, then
+    5 s, 10 s, 20 s… (capped at `longest`) after the latest one. A stranger can slow a name
+    down this way, but never shut it for longer than `longest`."""
+    now = timezone.now()
+    row = Throttle.objects.filter(key=key, window_start__gt=now - window).first()
+    if row is None or row.count < free or row.last_at is None:
+        return 0
+    wait = min(dt.timedelta(seconds=5 * 2 ** (row.count - free)), longest)
+    return max(0, int((row.last_at + wait - now).total_seconds() + 0.999))
+
+
+def count_failure(key: str, *, window: dt.timedelta) -> None:
+    """Count one failed attempt against `key` (no limit: the waits grow instead)."""
+    throttle(key, limit=10**9, window=window)
 
 
 @transaction.atomic

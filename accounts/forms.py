@@ -1,16 +1,45 @@
 import datetime as dt
+import unicodedata
 import zoneinfo
+from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
+from django.core import signing
 from django.http import HttpRequest
 
-from accounts.actions import throttle
+from accounts.actions import count_failure, throttle, wait_before_retry
 from accounts.models import User
 
 LOGIN_WINDOW = dt.timedelta(minutes=15)
-LOGIN_LIMIT_PER_NAME = 5
+FREE_TRIES_PER_NAME = 5
+LONGEST_WAIT = dt.timedelta(minutes=15)
 LOGIN_LIMIT_PER_ADDRESS = 30
+DEVICE_COOKIE = "tidings_device"
+DEVICE_SALT = "accounts.device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
+
+
+def name_key(username: str) -> str:
+    """One throttle key per account name however it is typed: NFKC folds look-alikes
+    (fullwidth "ｖｉｃｔｉｍ１" is "victim1"), casefold the case."""
+    return unicodedata.normalize("NFKC", username).casefold().strip()
+
+
+def device_user_id(request: HttpRequest | None) -> int | None:
+    """The account this browser signed in to before (a signed cookie), if any."""
+    value = request.COOKIES.get(DEVICE_COOKIE) if request is not None else None
+    if not value:
+        return None
+    try:
+        return int(signing.loads(value, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+
+
+def device_cookie_value(user: User) -> str:
+    return signing.dumps(user.pk, salt=DEVICE_SALT)
 
 
 def client_address(request: HttpRequest | None) -> str:
@@ -24,27 +53,62 @@ def reader_of(request: HttpRequest) -> User:
     return request.user
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Sign-in that stops guessing: a few tries per name, more per address, per 15 minutes."""
+class ThrottleSignInMixin:
+    """Sign-in that stops guessing without letting a stranger lock a reader out.
 
-    def clean(self) -> dict[str, object]:
-        name = (self.data.get("username") or "").strip().lower()
-        keys = [
-            (f"login:name:{name}", LOGIN_LIMIT_PER_NAME),
-            (f"login:ip:{client_address(self.request)}", LOGIN_LIMIT_PER_ADDRESS),
-        ]
-        for key, limit in keys:
-            if not throttle(key, limit=limit, window=LOGIN_WINDOW, record=False):
+    Per name (however it is typed), failures past the first few make the next try wait, longer
+    each time and never more than LONGEST_WAIT; a browser the account signed in from before
+    (its signed device cookie) is not made to wait. Per address, a hard limit per 15 minutes.
+    """
+
+    request: HttpRequest | None
+    data: Any
+
+    def clean(self) -> dict[str, Any]:
+        name = name_key(self.data.get("username") or "")
+        name_throttle, address_throttle = (
+            f"login:name:{name}",
+            (f"login:ip:{client_address(self.request)}"),
+        )
+        if not throttle(
+            address_throttle, limit=LOGIN_LIMIT_PER_ADDRESS, window=LOGIN_WINDOW, record=False
+        ):
+            raise forms.ValidationError(
+                "Too many failed sign-in attempts from your network. Wait 15 minutes, or reset "
+                "your password.",
+                code="throttled",
+            )
+        known = device_user_id(self.request)
+        trusted = (
+            known is not None
+            and User.objects.filter(
+                pk=known, username__iexact=unicodedata.normalize("NFKC", name)
+            ).exists()
+        )
+        if not trusted:
+            wait = wait_before_retry(
+                name_throttle, free=FREE_TRIES_PER_NAME, window=LOGIN_WINDOW, longest=LONGEST_WAIT
+            )
+            if wait:
                 raise forms.ValidationError(
-                    "Too many failed sign-in attempts. Wait 15 minutes, or reset your password.",
+                    f"Too many failed sign-in attempts for this name. Try again in {wait} "
+                    "seconds, or reset your password.",
                     code="throttled",
                 )
         try:
-            return super().clean()
+            return super().clean()  # type: ignore[misc]
         except forms.ValidationError:
-            for key, limit in keys:
-                throttle(key, limit=limit, window=LOGIN_WINDOW)
+            count_failure(name_throttle, window=LOGIN_WINDOW)
+            throttle(address_throttle, limit=LOGIN_LIMIT_PER_ADDRESS, window=LOGIN_WINDOW)
             raise
+
+
+class ThrottledAuthenticationForm(ThrottleSignInMixin, AuthenticationForm):
+    pass
+
+
+class ThrottledAdminAuthenticationForm(ThrottleSignInMixin, AdminAuthenticationForm):
+    """The newsroom's sign-in, with the same throttle as the site's."""
 
 
 class SignupForm(UserCreationForm):
@@ -53,6 +117,15 @@ class SignupForm(UserCreationForm):
     class Meta:
         model = User
         fields = ("username", "email")
+        field_classes = {"username": UsernameField}  # NFKC, as sign-in applies it
+
+    def clean_username(self) -> str:
+        # The field has already applied NFKC (fullwidth "ｂｏｂ" is "bob"); one name per account
+        # whatever its case, so nobody signs up as a look-alike of another reader.
+        username = str(self.cleaned_data["username"])
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("A user with that username already exists.")
+        return username
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]

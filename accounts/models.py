@@ -82,6 +82,9 @@ class Throttle(models.Model):
     key = models.CharField(max_length=200, unique=True)
     window_start = models.DateTimeField()
     count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest counted attempt: progressive waits start here."
+    )
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"

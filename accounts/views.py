@@ -1,13 +1,45 @@
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.actions import sign_up, update_reader_settings
-from accounts.forms import ReaderSettingsForm, SignupForm
+from accounts.forms import (
+    DEVICE_COOKIE,
+    DEVICE_MAX_AGE,
+    ReaderSettingsForm,
+    SignupForm,
+    ThrottledAuthenticationForm,
+    device_cookie_value,
+)
 from accounts.models import User
+
+
+def remember_device(response: HttpResponse, user: User) -> None:
+    """Mark this browser as one the reader signs in from: the name's failure waits skip it."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie_value(user),
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+class SignInView(LoginView):
+    authentication_form = ThrottledAuthenticationForm
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        remember_device(response, form.get_user())
+        return response
 
 
 def safe_next(request: HttpRequest) -> str:
@@ -32,9 +64,12 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         if next_page:  # back where they were, with the follow they clicked made by the login
             messages.success(request, "Welcome to tidings.")
-            return redirect(next_page)
-        messages.success(request, "Welcome. Follow a few topics to get alerts on new stories.")
-        return redirect("topics:index")
+            response = redirect(next_page)
+        else:
+            messages.success(request, "Welcome. Follow a few topics to get alerts on new stories.")
+            response = redirect("topics:index")
+        remember_device(response, user)
+        return response
     return render(request, "accounts/signup.html", {"form": form, "next": next_page})
 
 

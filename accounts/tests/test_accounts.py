@@ -2,8 +2,10 @@
 
 import re
 
+import time_machine
 from django.contrib.auth.hashers import identify_hasher
 from django.core import mail
+from django.utils import timezone
 
 from accounts.models import User
 from tidings.test import PASSWORD, BaseTestCase
@@ -30,6 +32,20 @@ class SignupTests(BaseTestCase):
         self.assertContains(response, "An account already uses this address")
 
 
+class LookAlikeSignupTests(BaseTestCase):
+    def test_a_name_that_normalises_to_an_existing_one_is_refused(self) -> None:
+        for name in ("ａｌｉｃｅ", "ALICE", "Ａｌｉｃｅ"):
+            with self.subTest(name):
+                response = self.client.post(
+                    "/account/signup/",
+                    {"username": name, "email": "new@example.com",
+                     "password1": "a-long-unusual-passphrase",
+                     "password2": "a-long-unusual-passphrase"},
+                )  # fmt: skip
+                self.assertContains(response, "already exists")
+        self.assertEqual(User.objects.filter(username__iexact="alice").count(), 1)
+
+
 class LoginTests(BaseTestCase):
     def login(self, password: str, username: str = "alice", addr: str = "203.0.113.5") -> int:
         response = self.client.post(
@@ -37,12 +53,54 @@ class LoginTests(BaseTestCase):
         )
         return response.status_code
 
-    def test_five_wrong_passwords_lock_the_name_for_a_while(self) -> None:
-        for _ in range(5):
-            self.assertEqual(self.login("wrong"), 200)
+    def test_failures_slow_a_name_down_progressively_but_never_shut_it(self) -> None:
+        start = timezone.now()
+        with time_machine.travel(start, tick=False) as clock:
+            for _ in range(5):
+                self.assertEqual(self.login("wrong", addr="198.51.100.1"), 200)
+            response = self.client.post("/login/", {"username": "alice", "password": PASSWORD})
+            self.assertContains(response, "Try again in 5 seconds")
+            self.assertEqual(self.login(PASSWORD, username="charlie"), 302, "others go on")
+            self.client.logout()
+            clock.shift(6)
+            self.assertEqual(self.login("wrong", addr="198.51.100.1"), 200)
+            response = self.client.post("/login/", {"username": "alice", "password": PASSWORD})
+            self.assertContains(response, "Try again in 10 seconds", msg_prefix="the wait grows")
+            clock.shift(11)
+            self.assertEqual(self.login(PASSWORD), 302, "the real reader gets in after the wait")
+
+    def test_look_alike_names_share_one_count(self) -> None:
+        for name in ("ａｌｉｃｅ", "ALICE", "Alice", "ＡＬＩＣＥ", "alice "):
+            self.login("wrong", username=name, addr="198.51.100.2")
         response = self.client.post("/login/", {"username": "alice", "password": PASSWORD})
-        self.assertContains(response, "Too many failed sign-in attempts")
-        self.assertEqual(self.login(PASSWORD, username="charlie"), 302, "others are not locked")
+        self.assertContains(response, "Too many failed sign-in attempts for this name")
+
+    def test_a_stranger_cannot_lock_a_reader_out_of_a_browser_she_used_before(self) -> None:
+        self.assertEqual(self.login(PASSWORD), 302)
+        self.assertIn("tidings_device", self.client.cookies)
+        self.client.post("/logout/")
+        stranger = self.client_class()
+        for _ in range(20):
+            stranger.post("/login/", {"username": "alice", "password": "guess"},
+                          REMOTE_ADDR="198.51.100.3")  # fmt: skip
+        self.assertEqual(self.login(PASSWORD), 302, "her own browser still signs in")
+        new_device = self.client_class()
+        response = new_device.post("/login/", {"username": "alice", "password": PASSWORD})
+        self.assertContains(response, "Try again in")
+        forged = self.client_class()
+        forged.cookies["tidings_device"] = "not-signed-by-us"
+        response = forged.post("/login/", {"username": "alice", "password": PASSWORD})
+        self.assertContains(response, "Try again in")
+
+    def test_the_newsroom_sign_in_is_throttled_too(self) -> None:
+        for _ in range(5):
+            response = self.client.post(
+                "/admin/login/", {"username": "bob", "password": "wrong"}, REMOTE_ADDR="192.0.2.9"
+            )
+            self.assertEqual(response.status_code, 200)
+        response = self.client.post("/admin/login/", {"username": "bob", "password": PASSWORD})
+        self.assertContains(response, "Too many failed sign-in attempts for this name")
+        self.assertNotIn("_auth_user_id", self.client.session)
 
     def test_one_address_guessing_many_names_is_stopped(self) -> None:
         for i in range(30):
