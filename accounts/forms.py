@@ -1,9 +1,11 @@
 import datetime as dt
+import ipaddress
 import unicodedata
 import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.core import signing
@@ -42,9 +44,34 @@ def device_cookie_value(user: User) -> str:
     return signing.dumps(user.pk, salt=DEVICE_SALT)
 
 
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.TRUSTED_PROXY_NETWORKS)
+
+
 def client_address(request: HttpRequest | None) -> str:
-    # REMOTE_ADDR only: behind a proxy, the proxy must set it (gunicorn --forwarded-allow-ips).
-    return (request.META.get("REMOTE_ADDR") if request else None) or "unknown"
+    """The visitor's address, for per-address limits (sign-in, comments, reuse requests).
+
+    The socket's address, unless it is one of TRUSTED_PROXIES: then X-Forwarded-For is read
+    from the right, past every trusted proxy, and the first other address is the client's.
+    Whatever a client writes into the header itself sits further left and is never believed.
+    """
+    if request is None:
+        return "unknown"
+    address = str(request.META.get("REMOTE_ADDR") or "unknown")
+    if not _trusted(address):
+        return address
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return "unknown"  # a proxy we trust passed on garbage: count it as one client
+    return address
 
 
 def reader_of(request: HttpRequest) -> User:

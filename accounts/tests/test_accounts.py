@@ -1,13 +1,15 @@
 """Reader accounts: sign up, sign in (throttled), reset a password by email, settings."""
 
+import ipaddress
 import re
 
 import time_machine
 from django.contrib.auth.hashers import identify_hasher
 from django.core import mail
+from django.test import override_settings
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Throttle, User
 from tidings.test import PASSWORD, BaseTestCase
 
 
@@ -153,3 +155,43 @@ class SettingsTests(BaseTestCase):
         data.update(quiet_start="22:00")
         response = self.client.post("/account/settings/", data)
         self.assertContains(response, "Give both ends of your quiet hours")
+
+
+class ClientAddressTests(BaseTestCase):
+    def fail_login(self, forwarded: str, remote: str = "10.0.0.2") -> None:
+        self.client.post(
+            "/login/", {"username": f"nobody-{forwarded}", "password": "wrong"},
+            REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded,
+        )  # fmt: skip
+
+    def keys(self) -> set[str]:
+        return set(
+            Throttle.objects.filter(key__startswith="login:ip:").values_list("key", flat=True)
+        )
+
+    def test_without_trusted_proxies_the_socket_address_counts(self) -> None:
+        self.fail_login("203.0.113.1")
+        self.fail_login("203.0.113.2")
+        self.assertEqual(self.keys(), {"login:ip:10.0.0.2"})
+
+    @override_settings(TRUSTED_PROXY_NETWORKS=[ipaddress.ip_network("10.0.0.0/24")])
+    def test_behind_a_trusted_proxy_each_visitor_has_their_own_limit(self) -> None:
+        self.fail_login("203.0.113.1")
+        self.fail_login("203.0.113.2, 10.0.0.7")  # through a second proxy of ours
+        # A visitor who writes the header themselves only adds addresses on the left.
+        self.fail_login("198.51.100.99, 203.0.113.3")
+        # Straight from the internet: the header is not believed at all.
+        self.fail_login("198.51.100.50", remote="192.0.2.10")
+        self.assertEqual(
+            self.keys(),
+            {"login:ip:203.0.113.1", "login:ip:203.0.113.2", "login:ip:203.0.113.3",
+             "login:ip:192.0.2.10"},
+        )  # fmt: skip
+        # Comments use the same address.
+        story = self.make_story()
+        self.client.force_login(self.alice)
+        self.client.post(
+            f"/comments/on/{story.slug}/", {"body": "Hello"},
+            REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.8",
+        )  # fmt: skip
+        self.assertTrue(Throttle.objects.filter(key="comment:ip:203.0.113.8").exists())
