@@ -14,6 +14,9 @@ FEED_SIZE = 30
 class RightsAtomFeed(Atom1Feed):
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)
+        # A standfirst is plain text: as type="html", a reader would render "<b>" in one.
+        if item.get("summary_text"):
+            handler.addQuickElement("summary", item["summary_text"], {"type": "text"})
         if item.get("rights"):
             handler.addQuickElement("rights", item["rights"])
 
@@ -26,8 +29,8 @@ class StoryFeed(Feed):
     def item_title(self, item: Story) -> str:
         return item.headline
 
-    def item_description(self, item: Story) -> str:
-        return item.standfirst
+    def item_description(self, item: Story) -> None:
+        return None  # the summary goes out as text, in RightsAtomFeed
 
     def item_link(self, item: Story) -> str:
         return item.get_absolute_url()
@@ -43,4 +46,4 @@ class StoryFeed(Feed):
 
     def item_extra_kwargs(self, item: Story) -> dict[str, Any]:
         credit = f" {item.photo_credit}." if item.photo_credit else ""
-        return {"rights": f"{item.copyright_line}{credit}"}
+        return {"rights": f"{item.copyright_line}{credit}", "summary_text": item.standfirst}

@@ -235,6 +235,9 @@ EMAIL_BACKEND = (
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tidings <alerts@localhost>")
 
+# The debug page and error reports hide DATABASE_URL and any URL's password.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tidings.debug.CredentialSafeFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

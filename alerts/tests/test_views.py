@@ -221,6 +221,16 @@ class FeedTests(BaseTestCase):
             )
         self.assertEqual(self.client.get("/alerts/feeds/not-the-token/").status_code, 404)
 
+    def test_a_plain_text_standfirst_goes_out_as_text_escaped(self) -> None:
+        self.make_story(standfirst='Why <b>bold</b> & "quoted" stays as typed.')
+        feed = self.client.get("/topics/kenya/feed/").content.decode()
+        self.assertIn(
+            '<summary type="text">Why &lt;b&gt;bold&lt;/b&gt; &amp; "quoted" stays as typed.'
+            "</summary>",
+            feed,
+        )
+        self.assertNotIn('type="html"', feed)
+
 
 class OneClickTests(BaseTestCase):
     def setUp(self) -> None:

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 from django.conf import settings
-from django.test import SimpleTestCase
+from django.test import RequestFactory, SimpleTestCase, override_settings
 
 PROBE = "import django; django.setup(); from django.conf import settings as s; print({})"
 
@@ -98,3 +98,28 @@ class FaviconTests(SimpleTestCase):
         icon = self.client.get("/static/tidings/favicon.svg")
         self.assertEqual(icon.status_code, 200)
         self.assertIn(b"<svg", b"".join(icon.streaming_content))  # type: ignore[attr-defined]
+
+
+# Built, not written out: the debug page quotes this file's source lines around the error.
+SECRET = "-".join(["never", "shown"])
+
+
+class DebugPageTests(SimpleTestCase):
+    @override_settings(
+        DATABASE_URL=f"postgresql://tidings:{SECRET}@db.internal:5432/tidings",
+        SOME_SERVICE={"endpoint": f"amqp://guest:{SECRET}@mq.internal:5672//"},
+        DEBUG=True,
+    )
+    def test_credentials_in_urls_never_reach_the_debug_page(self) -> None:
+        from django.views.debug import technical_500_response
+
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            import sys
+
+            request = RequestFactory().get("/")
+            page = technical_500_response(request, *sys.exc_info()).content.decode()
+        self.assertFalse(SECRET in page, "a password is on the debug page")
+        self.assertIn("DATABASE_URL", page)
+        self.assertIn("amqp://guest:********************@mq.internal", page)
