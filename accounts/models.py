@@ -1,8 +1,10 @@
 import datetime as dt
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -27,6 +29,14 @@ def _new_feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def one_line(value: str) -> None:
+    """A name goes into pages and email headers: a newline there could forge a header."""
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in value):
+        raise ValidationError(
+            "Use one line of ordinary characters: no line breaks, tabs or invisible characters."
+        )
+
+
 class User(AbstractUser):
     """A person with a login: a reader, and an editor too when `is_staff` is set.
 
@@ -34,7 +44,11 @@ class User(AbstractUser):
     """
 
     display_name = models.CharField(
-        max_length=100, blank=True, help_text="Shown beside comments; the username when empty."
+        max_length=100,
+        blank=True,
+        validators=[one_line],
+        help_text="Shown beside comments and in email subjects: one line, no control characters; "
+        "the username when empty.",
     )
     timezone = models.CharField(
         max_length=64, default=settings.TIME_ZONE, help_text="Digests and quiet hours use it."

@@ -272,6 +272,37 @@ class ReplyAlertTests(BaseTestCase):
         self.assertEqual(payload["type"], "comment.replied")
         self.assertIn("Photo by Lena Brandt/Coast", payload["data"]["stories"][0]["photo_credit"])
 
+    def test_a_name_that_breaks_a_header_fails_its_delivery_alone(self) -> None:
+        from accounts.models import User
+        from alerts.models import Delivery
+
+        story = self.make_story()
+        mine = post_comment(story, self.alice, "What about the birds?", notify_replies=True)
+        # Stored before names were checked: a newline would forge a header.
+        User.objects.filter(pk=self.charlie.pk).update(display_name="Charlie\nBcc: all@example")
+        self.charlie.refresh_from_db()
+        with SMTPSink().running() as sink, self.settings(**sink.settings()):
+            with self.captureOnCommitCallbacks(execute=True):
+                post_comment(story, self.charlie, "The survey found none.", parent=mine)
+                post_comment(story, self.bob, "Editors checked the survey.", parent=mine)
+            self.assertEqual(deliver_due(), 1, "the batch goes on past the bad one")
+        [message] = sink.messages
+        self.assertIn("bob replied", message["Subject"])
+        failed = Delivery.objects.get(state=Delivery.State.RETRYING)
+        self.assertIn("BadHeaderError", failed.last_error)
+
+    def test_display_names_are_one_line(self) -> None:
+        self.client.force_login(self.alice)
+        response = self.client.post(
+            "/account/settings/",
+            {"display_name": "Alice\r\nBcc: everyone@example.com", "email": "alice@example.com",
+             "timezone": "UTC", "default_cadence": "instant", "digest_time": "07:00",
+             "weekly_digest_day": 0, "max_alerts_per_hour": 10, "max_alerts_per_day": 50},
+        )  # fmt: skip
+        self.assertContains(response, "Use one line of ordinary characters")
+        self.alice.refresh_from_db()
+        self.assertEqual(self.alice.display_name, "")
+
     def test_the_stop_link_works_signed_out(self) -> None:
         story = self.make_story()
         mine = post_comment(story, self.alice, "Tell me of replies", notify_replies=True)
