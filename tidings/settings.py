@@ -193,6 +193,16 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"TRUSTED_PROXIES={TRUSTED_PROXIES!r} is not valid: {exc}") from None
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A site served on https says so to browsers (HSTS) and moves plain http there; the health
+# check stays reachable over http for load balancers.
+_HTTPS = not DEBUG and SITE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _HTTPS else 0)
+# Subdomains of the site's own host (not its parent domain); "preload" only marks the header:
+# nothing is enrolled until the operator submits the domain.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _HTTPS)
 
 STORIES_PER_PAGE = env_int("STORIES_PER_PAGE", 20)
 # Hosts or CIDR ranges that ingest may fetch from although they are private (intranet installs).

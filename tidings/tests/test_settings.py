@@ -123,3 +123,19 @@ class DebugPageTests(SimpleTestCase):
         self.assertFalse(SECRET in page, "a password is on the debug page")
         self.assertIn("DATABASE_URL", page)
         self.assertIn("amqp://guest:********************@mq.internal", page)
+
+
+class DeployCheckTests(SimpleTestCase):
+    def test_the_readme_production_environment_passes_check_deploy(self) -> None:
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SITE_URL"}},
+            "DEBUG": "false", "SECRET_KEY": "k" * 20 + "-production-secret-" + "z" * 20,
+            "SITE_URL": "https://news.example", "ALLOWED_HOSTS": "news.example",
+            "CSRF_TRUSTED_ORIGINS": "https://news.example", "BEHIND_TLS_PROXY": "true",
+        }  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
+        self.assertIn("no issues", result.stdout)
