@@ -6,6 +6,7 @@ seconds instead of finishing a batch that may take minutes.
 """
 
 import threading
+import time
 
 _requested = threading.Event()
 
@@ -19,8 +20,16 @@ def stop_requested() -> bool:
 
 
 def wait(seconds: float) -> bool:
-    """Sleep up to `seconds`, waking at once when a stop is requested; True if it was."""
-    return _requested.wait(seconds)
+    """Sleep up to `seconds`, waking within a tenth of a second when a stop is requested; True
+    if it was. Short sleeps rather than Event.wait(timeout): a timed wait on a condition takes
+    an absolute deadline, which a shifted clock (libfaketime in CI) turns into years."""
+    deadline = time.monotonic() + seconds
+    while not _requested.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, 0.1))
+    return True
 
 
 def reset() -> None:
