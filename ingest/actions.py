@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 from datasketch import MinHash
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -302,11 +303,15 @@ def poll_source(source_id: int, *, force: bool = False) -> PollResult:
             _ingest_feed(source, page.content, result)
             source.etag = page.etag or ""
             source.last_modified = page.last_modified or ""
-    except (FetchError, FeedError, IngestError) as exc:
+    except Exception as exc:
+        message = str(exc)
+        if not isinstance(exc, FetchError | FeedError | IngestError):
+            log.exception("feed %s: unexpected error", source.url)
+            message = f"unexpected error ({type(exc).__name__}): {exc}"
         result.status = "failed"
-        result.errors.append(str(exc))
-        _schedule_next(source, failed=str(exc))
-        log.warning("feed %s not polled: %s", source.url, exc)
+        result.errors.append(message)
+        _schedule_next(source, failed=message)
+        log.warning("feed %s not polled: %s", source.url, message)
         return result
     _schedule_next(source)
     return result
@@ -322,7 +327,10 @@ def _ingest_feed(source: Source, data: bytes, result: PollResult) -> None:
         ).values_list("key", flat=True)
     )
     deduper: Deduper | None = None
-    for entry in feed.entries:
+    limit = settings.FEED_MAX_ENTRIES
+    if len(feed.entries) > limit:
+        result.errors.append(f"the feed has {len(feed.entries)} entries; the first {limit} read")
+    for entry in feed.entries[:limit]:
         if item_key(entry.guid or entry.link or "") in seen:
             result.seen += 1
             continue

@@ -92,21 +92,37 @@ def iso_time(parsed: time.struct_time | None) -> str | None:
     return dt.datetime.fromtimestamp(calendar.timegm(parsed), tz=dt.UTC).isoformat()
 
 
-def check_xml_safety(data: bytes) -> None:
+# What may stand before the XML declaration in feeds found in the wild; the parser refuses a
+# declaration that is not first, and a refusal must not skip the entity check.
+_LEADING = re.compile(rb"^(?:\xef\xbb\xbf)?(?:\s+|<!--.*?-->)*", re.S)
+
+
+def check_xml_safety(data: bytes) -> bytes:
+    """The feed's bytes from its XML declaration on, once they are known to declare no entities
+    and no external references; FeedError otherwise."""
+    data = _LEADING.sub(b"", data, count=1)
     try:
         fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise FeedError(
             f"refused: the feed declares XML entities or external references ({type(exc).__name__})"
         ) from None
-    except ParseError:
+    except LookupError as exc:
+        raise FeedError(
+            f"refused: the feed declares an unknown character encoding ({exc})"
+        ) from None
+    except (ParseError, ValueError):
         pass  # broken XML is feedparser's business; only dangerous XML stops here
+    return data
 
 
 def parse_feed(data: bytes) -> Feed:
-    check_xml_safety(data)
-    # A BytesIO, not bytes: feedparser opens a bytes value that names a local file.
-    parsed = feedparser.parse(io.BytesIO(data))
+    data = check_xml_safety(data)
+    try:
+        # A BytesIO, not bytes: feedparser opens a bytes value that names a local file.
+        parsed = feedparser.parse(io.BytesIO(data))
+    except Exception as exc:
+        raise FeedError(f"the feed could not be read ({type(exc).__name__}: {exc})") from None
     if not parsed.entries:
         reason = parsed.get("bozo_exception")
         raise FeedError(f"no entries in this feed{f' ({reason})' if reason else ''}")

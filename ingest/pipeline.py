@@ -79,14 +79,17 @@ def parse_bytes(data: bytes, *, fmt: str = "auto", url: str | None = None,
     return Parsed(story, actual, encoding)
 
 
-def parse_feed_bytes(data: bytes, fetch_page: Callable[[str], bytes] | None = None) -> list[Parsed]:
-    """One Parsed per entry: its own full content, else its linked page, else its summary."""
+def parse_feed_bytes(
+    data: bytes, fetch_page: Callable[[str], bytes] | None = None, *, max_entries: int = 200
+) -> list[Parsed]:
+    """One Parsed per entry (the first `max_entries`): its own full content, else its linked
+    page, else its summary."""
     check_size(len(data), "feed")
     try:
         feed = parse_feed(data)
     except FeedError as exc:
         raise IngestError(str(exc)) from None
-    return [parse_entry(entry, feed, fetch_page) for entry in feed.entries]
+    return [parse_entry(entry, feed, fetch_page) for entry in feed.entries[:max_entries]]
 
 
 def parse_entry(

@@ -209,6 +209,8 @@ STORIES_PER_PAGE = env_int("STORIES_PER_PAGE", 20)
 INGEST_FETCH_ALLOW = env_list("INGEST_FETCH_ALLOW", [])
 # Seconds a fetch (page, feed, photo) may take in all, redirects included, whatever the server does.
 INGEST_FETCH_DEADLINE = env_int("INGEST_FETCH_DEADLINE", 30)
+# Entries read from one feed in one go (newest first, as feeds list them).
+FEED_MAX_ENTRIES = env_int("FEED_MAX_ENTRIES", 200)
 # Readers per fan-out transaction: smaller batches hold locks for less time, larger ones are faster.
 ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 1000)
 # The same for webhook endpoints readers register.

@@ -90,6 +90,24 @@ class IngestFeedTests(BaseTestCase):
         self.assertIn("Ferries across the estuary", teaser["body"][0])
         self.assertIn("linked page not used", teaser["warnings"][0])
 
+    def test_entities_behind_leading_whitespace_or_a_comment_are_still_refused(self) -> None:
+        bomb = (FEEDS / "billion_laughs.xml").read_bytes()
+        for prefix in (b"  \n", b"<!-- a comment -->\n", b"\xef\xbb\xbf \n<!-- x -->"):
+            with self.subTest(prefix), self.assertRaisesMessage(FeedError, "declares XML entities"):
+                parse_feed(prefix + bomb)
+
+    def test_an_unknown_encoding_is_a_refusal_and_later_inputs_are_read(self) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            bogus = Path(folder) / "bogus.rss"
+            bogus.write_bytes(
+                (FEEDS / "newsroom.atom").read_bytes().replace(b"utf-8", b"x-bogus", 1)
+            )
+            lines = self.run_ingest(
+                str(bogus), str(FEEDS / "newsroom.atom"), "--dry-run", "--json", failures=1
+            )
+        self.assertIn("unknown character encoding", lines[0]["error"])
+        self.assertEqual(lines[1]["headline"], "Lake ferry service to resume after repairs")
+
     def test_hostile_feeds_fail_alone(self) -> None:
         lines = self.run_ingest(
             str(FEEDS / "billion_laughs.xml"),

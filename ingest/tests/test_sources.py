@@ -177,6 +177,33 @@ class PollSourceTests(BaseTestCase):
         source.refresh_from_db()
         self.assertEqual((source.failures, source.last_error), (0, ""))
 
+    def test_a_feed_with_a_bogus_encoding_is_refused_backed_off_and_shown(self) -> None:
+        self.server.feeds["/bogus.rss"] = rss(OTHER).replace(
+            b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="x-bogus"?>'
+        )
+        with self.server.running() as base:
+            source = add_source(f"{base}/bogus.rss", poll_every=dt.timedelta(minutes=10))
+            result = poll_source(source.id, force=True)
+        source.refresh_from_db()
+        self.assertEqual(result.status, "failed")
+        self.assertIn("unknown character encoding", source.last_error)
+        self.assertEqual(source.failures, 1)
+        self.assertGreater(source.next_poll_at, timezone.now() + dt.timedelta(minutes=15))
+        self.client.force_login(self.bob)
+        page = self.client.get("/admin/ingest/source/")
+        self.assertContains(page, "1")  # the failures column
+        change = self.client.get(f"/admin/ingest/source/{source.id}/change/")
+        self.assertContains(change, "unknown character encoding")
+
+    @override_settings(FEED_MAX_ENTRIES=2)
+    def test_a_poll_reads_at_most_the_configured_number_of_entries(self) -> None:
+        self.server.feeds["/many.rss"] = rss(BRIDGE, OTHER, ("third", "Third story", PARAGRAPHS))
+        with self.server.running() as base:
+            source = add_source(f"{base}/many.rss")
+            result = poll_source(source.id, force=True)
+        self.assertEqual(len(result.created), 2)
+        self.assertIn("the feed has 3 entries; the first 2 read", result.errors)
+
     def test_a_private_address_is_refused_and_counted_as_a_failure(self) -> None:
         with self.settings(INGEST_FETCH_ALLOW=[]):
             source = add_source("http://127.0.0.1:9/feed.rss")

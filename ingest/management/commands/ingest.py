@@ -1,7 +1,9 @@
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ingest.actions import Deduper, fetch_page, ingest_story
@@ -58,9 +60,13 @@ class Command(BaseCommand):
                     self._ingest(name, parsed, deduper, options)
                     for parsed in self._parse(name, options["format"])
                 ]
-            except IngestError as exc:
-                failures.append(f"{name}: {exc}")
-                records = [{"input": name, "error": str(exc)}]
+            except Exception as exc:
+                message = str(exc)
+                if not isinstance(exc, IngestError):
+                    logging.getLogger(__name__).exception("%s: unexpected error", name)
+                    message = f"unexpected error ({type(exc).__name__}): {exc}"
+                failures.append(f"{name}: {message}")
+                records = [{"input": name, "error": message}]
             for record in records:
                 if options["json"]:
                     self.stdout.write(json.dumps(record, ensure_ascii=False))
@@ -113,7 +119,9 @@ class Command(BaseCommand):
         else:
             data = self._read_file(name, fmt)
         if fmt == "feed" or (fmt == "auto" and sniff_format(data) == "feed"):
-            return parse_feed_bytes(data, fetch_page=fetch_page)
+            return parse_feed_bytes(
+                data, fetch_page=fetch_page, max_entries=settings.FEED_MAX_ENTRIES
+            )
         return [parse_bytes(data, fmt=fmt, url=url, declared_encoding=encoding)]
 
     def _read_file(self, name: str, fmt: str) -> bytes:
