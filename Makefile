@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# DEBUG is off unless asked for; the developer targets (demo, tests, lint's Django checks) run
+# as the demo does. Production never runs make targets but `install`.
+export DEBUG ?= true
 
 .PHONY: install demo test lint check bench clean
 

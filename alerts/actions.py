@@ -106,9 +106,9 @@ def add_webhook(reader: User, url: str) -> WebhookEndpoint:
 
 
 @transaction.atomic
-def apply_one_click(action: str, reader_id: int, topic_ids: list[int]) -> int:
+def apply_one_click(action: str, reader_id: int, follow_ids: list[int]) -> int:
     """The one-click links in alerts; returns how many follows changed."""
-    follows = Follow.objects.filter(reader_id=reader_id, topic_id__in=topic_ids)
+    follows = Follow.objects.filter(reader_id=reader_id, id__in=follow_ids)
     if action == "unfollow":
         return follows.delete()[0]
     if action == "digest":
@@ -529,10 +529,15 @@ def _alerts_for(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
 
 
 def _links(reader_id: int, topic_ids: list[int]) -> dict[str, str]:
+    follow_ids = list(
+        Follow.objects.filter(reader_id=reader_id, topic_id__in=topic_ids).values_list(
+            "id", flat=True
+        )
+    )
     return {
-        "unsubscribe": one_click_url("unfollow", reader_id, topic_ids),
-        "digest": one_click_url("digest", reader_id, topic_ids),
-        "snooze": one_click_url("snooze", reader_id, topic_ids),
+        "unsubscribe": one_click_url("unfollow", reader_id, follow_ids),
+        "digest": one_click_url("digest", reader_id, follow_ids),
+        "snooze": one_click_url("snooze", reader_id, follow_ids),
         "settings": settings.SITE_URL + reverse("alerts:my_topics"),
     }
 

@@ -259,12 +259,15 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def one_click(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        action, reader_id, topic_ids = read_token(token)
+        action, reader_id, follow_ids = read_token(token)
     except signing.BadSignature:
         return render(request, "alerts/one_click.html", {"invalid": True}, status=400)
-    topics = Topic.objects.filter(id__in=topic_ids)
+    topics = Topic.objects.filter(follows__id__in=follow_ids, follows__reader_id=reader_id)
+    if not topics.exists():
+        # Unfollowed since (and perhaps followed again: a new follow this link does not name).
+        return render(request, "alerts/one_click.html", {"gone": True}, status=410)
     if request.method == "POST":
-        changed = actions.apply_one_click(action, reader_id, topic_ids)
+        changed = actions.apply_one_click(action, reader_id, follow_ids)
         context = {"done": True, "action": action, "topics": topics, "changed": changed}
         return render(request, "alerts/one_click.html", context)
     return render(request, "alerts/one_click.html", {"action": action, "topics": topics})

@@ -4,7 +4,8 @@
 # use SITE_URL, which follows HOST and PORT unless it is set.
 set -eu
 SITE_URL=${SITE_URL:-http://$HOST:$PORT}
-export SITE_URL
+DEBUG=${DEBUG:-true}  # a demo: debug pages and the public demo key (every page says so)
+export SITE_URL DEBUG
 "$BIN/python" manage.py migrate --no-input
 "$BIN/python" manage.py load_sample_content
 # The worker runs queued tasks and ticks the schedules (sweeper, digests, feeds, scheduled stories).

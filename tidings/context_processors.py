@@ -2,5 +2,5 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def site(request: HttpRequest) -> dict[str, str]:
-    return {"SITE_NAME": settings.SITE_NAME}
+def site(request: HttpRequest) -> dict[str, object]:
+    return {"SITE_NAME": settings.SITE_NAME, "DEMO_KEY_IN_USE": settings.DEMO_KEY_IN_USE}

@@ -19,10 +19,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TIDINGS_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: `make demo` and the test suite turn it on; a forgotten variable in
+# production must not mean the public demo key and Django's debug pages.
+DEBUG = env_bool("DEBUG", False)
 
 _DEMO_SECRET_KEY = "django-insecure-tidings-local-demo-key-do-not-deploy"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", _DEMO_SECRET_KEY if DEBUG else "")
+# Anyone can forge sessions and one-click links with the demo key: every page says so.
+DEMO_KEY_IN_USE = SECRET_KEY == _DEMO_SECRET_KEY
 if not DEBUG and (len(SECRET_KEY) < 40 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 40 characters when DEBUG is off "

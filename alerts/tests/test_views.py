@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Cadence
-from alerts.actions import fan_out, follow_topic
+from alerts.actions import fan_out, follow_topic, unfollow_topic
 from alerts.models import Alert, Event, Follow
 from alerts.tokens import make_token
 from tidings.test import PASSWORD, BaseTestCase
@@ -235,8 +235,8 @@ class FeedTests(BaseTestCase):
 class OneClickTests(BaseTestCase):
     def setUp(self) -> None:
         self.kenya = ensure_topic("Kenya", Topic.Kind.PLACE)
-        follow_topic(self.alice, self.kenya)
-        self.url = f"/alerts/one-click/{make_token('unfollow', self.alice.id, [self.kenya.id])}/"
+        self.follow = follow_topic(self.alice, self.kenya)
+        self.url = f"/alerts/one-click/{make_token('unfollow', self.alice.id, [self.follow.id])}/"
 
     def test_rfc8058_one_click_post_unsubscribes_without_a_session_or_csrf(self) -> None:
         client = self.client_class(enforce_csrf_checks=True)
@@ -250,11 +250,18 @@ class OneClickTests(BaseTestCase):
 
     def test_digest_and_snooze_links(self) -> None:
         for action in ("digest", "snooze"):
-            token = make_token(action, self.alice.id, [self.kenya.id])
+            token = make_token(action, self.alice.id, [self.follow.id])
             self.client.post(f"/alerts/one-click/{token}/")
         follow = Follow.objects.get()
         self.assertEqual(follow.cadence, Cadence.DAILY)
         self.assertTrue(follow.is_snoozed())
+
+    def test_a_link_stops_working_once_its_follow_is_removed_and_made_again(self) -> None:
+        unfollow_topic(self.alice, self.kenya)
+        again = follow_topic(self.alice, self.kenya)
+        response = self.client.post(self.url, {"List-Unsubscribe": "One-Click"})
+        self.assertContains(response, "This link no longer applies", status_code=410)
+        self.assertTrue(Follow.objects.filter(id=again.id).exists(), "the new follow stays")
 
     def test_a_forged_link_does_nothing(self) -> None:
         response = self.client.post(self.url.replace("unfollow", "x").rstrip("/") + "x/")

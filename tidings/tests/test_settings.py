@@ -9,9 +9,12 @@ PROBE = "import django; django.setup(); from django.conf import settings as s; p
 
 
 def load_settings(expr: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Import the settings in a fresh interpreter with exactly this environment."""
+    """Import the settings in a fresh interpreter with this environment; DEBUG is on (as in the
+    demo) unless `env` says otherwise, and DEBUG="" leaves it unset."""
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SITE_URL"}}
-    clean.update(env, DJANGO_SETTINGS_MODULE="tidings.settings")
+    clean.update({"DEBUG": "true", **env}, DJANGO_SETTINGS_MODULE="tidings.settings")
+    if not clean["DEBUG"]:
+        del clean["DEBUG"]
     return subprocess.run(
         [sys.executable, "-c", PROBE.format(expr)],
         env=clean,
@@ -39,6 +42,20 @@ class SettingsTests(SimpleTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("postgresql", result.stdout)
         self.assertIn(" tidings", result.stdout)
+
+    def test_debug_is_off_unless_asked_for_and_the_demo_key_is_refused_then(self) -> None:
+        result = load_settings("s.DEBUG", DEBUG="")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("SECRET_KEY must be set", result.stderr)
+        result = load_settings(
+            "s.DEBUG", DEBUG="", SECRET_KEY="django-insecure-tidings-local-demo-key-do-not-deploy"
+        )
+        self.assertIn("SECRET_KEY must be set", result.stderr)
+        result = load_settings(
+            "s.DEBUG, s.DEMO_KEY_IN_USE", DEBUG="", SECRET_KEY="x" * 50,
+            SITE_URL="https://news.example",
+        )  # fmt: skip
+        self.assertEqual(result.stdout.strip(), "False False", result.stderr)
 
     def test_production_refuses_to_start_without_a_real_secret_key(self) -> None:
         result = load_settings("s.DEBUG", DEBUG="false")
@@ -128,7 +145,7 @@ class DebugPageTests(SimpleTestCase):
 class DeployCheckTests(SimpleTestCase):
     def test_the_readme_production_environment_passes_check_deploy(self) -> None:
         env = {
-            **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SITE_URL"}},
+            **{k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "SITE_URL"}},
             "DEBUG": "false", "SECRET_KEY": "k" * 20 + "-production-secret-" + "z" * 20,
             "SITE_URL": "https://news.example", "ALLOWED_HOSTS": "news.example",
             "CSRF_TRUSTED_ORIGINS": "https://news.example", "BEHIND_TLS_PROXY": "true",
@@ -139,3 +156,11 @@ class DeployCheckTests(SimpleTestCase):
         )  # fmt: skip
         self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
         self.assertIn("no issues", result.stdout)
+
+
+class DemoKeyBannerTests(SimpleTestCase):
+    def test_every_page_says_when_the_demo_key_is_in_use(self) -> None:
+        with self.settings(DEMO_KEY_IN_USE=True):
+            self.assertContains(self.client.get("/login/"), "uses the public demo secret key")
+        with self.settings(DEMO_KEY_IN_USE=False):
+            self.assertNotContains(self.client.get("/login/"), "public demo secret key")
