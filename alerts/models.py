@@ -107,6 +107,10 @@ class AlertQuerySet(models.QuerySet["Alert"]):
     def unread(self) -> "AlertQuerySet":
         return self.filter(read_at__isnull=True)
 
+    def shown(self) -> "AlertQuerySet":
+        """Alerts a reader may see: a story taken back to draft disappears from them."""
+        return self.filter(story__status="published")
+
 
 class Alert(models.Model):
     """One notice to one reader about one story: at most one, however many followed topics match."""

@@ -11,4 +11,4 @@ def followed_topic_ids(user: User) -> set[int]:
 
 
 def unread_count(user: User) -> int:
-    return Alert.objects.filter(reader=user).unread().count()
+    return Alert.objects.filter(reader=user).shown().unread().count()

@@ -224,6 +224,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return redirect("alerts:notifications")
     alerts = (
         Alert.objects.filter(reader=reader)
+        .shown()
         .select_related("story")
         .prefetch_related("reasons__topic")
     )

@@ -3,7 +3,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,6 +12,7 @@ from comments.actions import (
     CommentError,
     delete_comment,
     edit_comment,
+    is_moderator,
     moderate_comment,
     post_comment,
     report_comment,
@@ -60,9 +61,28 @@ def post(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(comment.get_absolute_url())
 
 
+def _comment_for(request: HttpRequest, pk: int, *, author_only: bool = False) -> Comment:
+    """A comment this reader may see: on a published story, and visible, unless they wrote it
+    or moderate; with `author_only`, theirs alone. Anything else is a 404, as if it did not
+    exist, so hidden and waiting comments cannot be read by id."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("story", "author").filter(
+            story__status=Story.Status.PUBLISHED
+        ),
+        pk=pk,
+    )
+    reader = reader_of(request)
+    mine = comment.author_id == reader.pk
+    if author_only and not mine:
+        raise Http404("not your comment")
+    if comment.status != Comment.Status.VISIBLE and not (mine or is_moderator(reader)):
+        raise Http404("no such comment")
+    return comment
+
+
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(Comment.objects.select_related("story"), pk=pk)
+    comment = _comment_for(request, pk, author_only=True)
     form = EditForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:
@@ -78,7 +98,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(Comment.objects.select_related("story"), pk=pk)
+    comment = _comment_for(request, pk)
     try:
         delete_comment(comment, reader_of(request))
     except CommentError as exc:
@@ -90,7 +110,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(Comment.objects.select_related("story", "author"), pk=pk)
+    comment = _comment_for(request, pk)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

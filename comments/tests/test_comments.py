@@ -351,3 +351,45 @@ class ApiTests(BaseTestCase):
                 url, json.dumps({"body": "again"}), content_type="application/json"
             )
         self.assertEqual(response.status_code, 429)
+
+
+class HiddenThingsTests(BaseTestCase):
+    def test_hidden_and_waiting_comments_cannot_be_read_by_id(self) -> None:
+        from comments.actions import moderate_comment
+
+        story = self.make_story()
+        hidden = post_comment(story, self.alice, "A comment an editor hid later.")
+        moderate_comment(hidden, self.bob, "hide")
+        waiting_story = self.make_story("Waiting room", comments_premoderated=True)
+        waiting = post_comment(waiting_story, self.alice, "Awaiting approval, this one.")
+        self.client.force_login(self.charlie)
+        for comment in (hidden, waiting):
+            for url in (f"/comments/{comment.pk}/edit/", f"/comments/{comment.pk}/report/"):
+                with self.subTest(url):
+                    response = self.client.get(url)
+                    self.assertEqual(response.status_code, 404)
+                    self.assertNotContains(response, comment.body, status_code=404)
+        self.client.force_login(self.alice)
+        self.assertContains(self.client.get(f"/comments/{waiting.pk}/edit/"), waiting.body)
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.get(f"/comments/{waiting.pk}/edit/").status_code, 404)
+
+    def test_a_story_taken_back_to_draft_shows_nothing_to_readers(self) -> None:
+        from alerts.actions import fan_out, follow_topic
+        from alerts.models import Event
+        from stories.actions import unpublish_story
+        from topics.models import Topic
+
+        follow_topic(self.alice, Topic.objects.get_or_create(name="Kenya", kind="place")[0])
+        story = self.make_story("A story the editors withdrew")
+        fan_out(Event.objects.get(story=story).id)
+        comment = post_comment(story, self.charlie, "Commented before it was withdrawn.")
+        unpublish_story(story)
+        self.client.force_login(self.alice)
+        notifications = self.client.get("/alerts/notifications/")
+        self.assertNotContains(notifications, story.headline)
+        self.assertNotContains(self.client.get("/"), 'class="count"')
+        for url in (f"/comments/{comment.pk}/report/", story.get_absolute_url()):
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, 404)
+            self.assertNotContains(response, story.headline, status_code=404)
