@@ -238,7 +238,10 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     form = WebhookForm()
     if request.method == "POST":
         if "delete" in request.POST:
-            WebhookEndpoint.objects.filter(reader=reader, id=request.POST["delete"]).delete()
+            endpoint_id = request.POST["delete"]
+            if not endpoint_id.isdigit():
+                return HttpResponseBadRequest("delete: the id of one of your endpoints")
+            WebhookEndpoint.objects.filter(reader=reader, id=int(endpoint_id)).delete()
             return redirect("alerts:webhooks")
         form = WebhookForm(request.POST)
         if form.is_valid():

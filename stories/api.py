@@ -97,6 +97,32 @@ def story_detail(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse(story_json(story))
 
 
+class InputError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def _comment_input(raw: bytes) -> tuple[str, int | None, bool]:
+    """(body, parent id, notify_replies) from a JSON body; InputError names the bad field."""
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        raise InputError("body", 'send JSON: {"body": "...", "parent": ID}') from None
+    if not isinstance(data, dict):
+        raise InputError("body", 'send a JSON object: {"body": "...", "parent": ID}')
+    body = data.get("body")
+    if not isinstance(body, str):
+        raise InputError("body", "the comment's text, as a string, is required")
+    parent = data.get("parent")
+    if parent is not None and (type(parent) is not int or parent <= 0):
+        raise InputError("parent", "the id of the comment replied to: a positive integer")
+    notify = data.get("notify_replies", False)
+    if not isinstance(notify, bool):
+        raise InputError("notify_replies", "true or false")
+    return body, parent, notify
+
+
 @require_http_methods(["GET", "POST"])
 def story_comments(request: HttpRequest, slug: str) -> JsonResponse:
     story = get_object_or_404(Story.objects.published().for_listing(), slug=slug)
@@ -108,15 +134,21 @@ def story_comments(request: HttpRequest, slug: str) -> JsonResponse:
     if not isinstance(request.user, User):
         return JsonResponse({"error": "Sign in to comment."}, status=401)
     try:
-        data = json.loads(request.body or b"{}")
-        body, parent_id = str(data.get("body", "")), data.get("parent")
-    except (ValueError, AttributeError):
-        return JsonResponse({"error": 'Send JSON: {"body": "...", "parent": ID}.'}, status=400)
-    parent = Comment.objects.filter(pk=parent_id).first() if parent_id else None
+        body, parent_id, notify = _comment_input(request.body)
+    except InputError as exc:
+        return JsonResponse({"error": str(exc), "field": exc.field}, status=400)
+    parent = None
+    if parent_id is not None:
+        parent = Comment.objects.filter(pk=parent_id, story=story).first()
+        if parent is None:
+            return JsonResponse(
+                {"error": f"parent: no comment {parent_id} on this story", "field": "parent"},
+                status=400,
+            )
     try:
         comment = post_comment(
             story, request.user, body, parent=parent, ip_address=client_address(request),
-            notify_replies=bool(data.get("notify_replies")),
+            notify_replies=notify,
         )  # fmt: skip
     except CommentsClosed as exc:
         return JsonResponse({"error": str(exc)}, status=403)

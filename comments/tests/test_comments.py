@@ -393,3 +393,74 @@ class HiddenThingsTests(BaseTestCase):
             response = self.client.get(url)
             self.assertEqual(response.status_code, 404)
             self.assertNotContains(response, story.headline, status_code=404)
+
+
+class InvalidInputTests(BaseTestCase):
+    def test_bad_api_fields_get_a_400_naming_the_field_and_nothing_is_posted(self) -> None:
+        story = self.make_story()
+        url = reverse("api:comments", args=[story.slug])
+        self.client.force_login(self.alice)
+        cases = {
+            '{"body": "Hi", "parent": "abc"}': "parent",
+            '{"body": "Hi", "parent": 1.5}': "parent",
+            '{"body": "Hi", "parent": true}': "parent",
+            '{"body": "Hi", "parent": 999999}': "parent",
+            "{}": "body",
+            "[1, 2]": "body",
+            "1e400": "body",
+            '{"body": null}': "body",
+            '{"body": 12}': "body",
+            '{"body": "Hi", "notify_replies": "yes"}': "notify_replies",
+            "not json": "body",
+        }
+        for raw, field in cases.items():
+            with self.subTest(raw):
+                response = self.client.post(url, raw, content_type="application/json")
+                self.assertEqual(response.status_code, 400)
+                self.assertEqual(response.json()["field"], field)
+                self.assertTrue(response.json()["error"].startswith(f"{field}: "))
+        self.assertFalse(Comment.objects.exists())
+
+    def test_deleting_a_webhook_by_a_bad_id_is_a_400(self) -> None:
+        self.client.force_login(self.alice)
+        for value in ("abc", "1e3", "-1", ""):
+            with self.subTest(value):
+                response = self.client.post("/alerts/webhooks/", {"delete": value})
+                self.assertEqual(response.status_code, 400)
+                self.assertIn(b"delete:", response.content)
+
+    def test_junk_posted_to_every_form_is_never_a_500(self) -> None:
+        from alerts.actions import follow_topic
+        from topics.models import Topic
+
+        story = self.make_story(reusable=True)
+        comment = post_comment(story, self.alice, "A comment to act on.")
+        follow = follow_topic(self.alice, Topic.objects.get(name="Kenya"))
+        junk = [
+            {"body": "x", "parent": "abc", "action": "explode", "cadence": "hourly",
+             "scope": "everything", "reason": "nope", "page": "-1", "next": "javascript:alert(1)",
+             "timezone": "Mars/Olympus", "digest_time": "25:99", "max_alerts_per_day": "1e400",
+             "email": "not-an-address", "url": "gopher://x", "delete": "abc",
+             "quiet_start": "noon", "weekly_digest_day": "9", "display_name": "\x00"},
+            {"body": ["a", "b"], "parent": ["1", "2"]},
+            {},
+        ]  # fmt: skip
+        urls = [
+            f"/comments/on/{story.slug}/", f"/comments/{comment.pk}/edit/",
+            f"/comments/{comment.pk}/report/", f"/comments/{comment.pk}/moderate/",
+            f"/comments/{comment.pk}/delete/", "/alerts/follow/kenya/",
+            f"/alerts/my/topics/{follow.pk}/", "/alerts/my/topics/import/", "/alerts/webhooks/",
+            "/alerts/notifications/", "/account/settings/", f"/reuse/{story.slug}/",
+            "/alerts/one-click/junk/", "/comments/replies/stop/junk/", "/account/signup/",
+        ]  # fmt: skip
+        for user in (self.alice, self.bob):
+            self.client.force_login(user)
+            for url in urls:
+                for data in junk:
+                    with self.subTest(user=user.username, url=url, data=sorted(data)):
+                        response = self.client.post(url, data)
+                        self.assertLess(response.status_code, 500)
+        for url in ("/?page=abc", "/topics/kenya/?page=-5", "/alerts/my/feed/?page=1e9",
+                    "/alerts/my/topics/export.exe", "/reuse/download/junk.json"):  # fmt: skip
+            with self.subTest(url):
+                self.assertLess(self.client.get(url).status_code, 500)
