@@ -11,9 +11,11 @@
 import bisect
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import ahocorasick
 
 from topics.tagging.gazetteer import Entry, Gazetteer, Hit
 from topics.tagging.text import PERSON_TITLES, clean_name, fold, initials, is_acronym, is_noise_word
@@ -103,6 +105,37 @@ class _Layout:
         return "body", 0
 
 
+_WORD = re.compile(r"\w")
+
+
+class _Spans:
+    """Disjoint character spans, sorted, for "is this place taken?" in O(log n): the tagger
+    asks it for every match in a story that may be megabytes long."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in sorted(spans):
+            if self.ends and start < self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], end)  # overlapping mentions: one span
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+
+    def covers(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
+
+    def claim(self, start: int, end: int) -> bool:
+        """Take [start, end) if nothing there is taken; True when it was free."""
+        i = bisect.bisect_left(self.starts, end)  # spans starting before `end`
+        if i > 0 and self.ends[i - 1] > start:
+            return False
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+        return True
+
+
 @dataclass
 class _Mention:
     start: int
@@ -126,16 +159,33 @@ class _Group:
 def _layout(article: Article) -> _Layout:
     chunks = [("headline", article.headline), ("standfirst", article.standfirst)]
     chunks += [("lead" if i == 0 else "body", p) for i, p in enumerate(article.body)]
-    text, parts, para = "", [], 0
+    pieces: list[str] = []
+    parts, start, para = [], 0, 0
     for zone, chunk in chunks:
         chunk = " ".join(chunk.split())
         if not chunk:
             continue
-        start = len(text)
-        text += chunk + "\n\n"
+        pieces.append(chunk + "\n\n")  # joined once at the end: += would copy the text each time
         parts.append((start, start + len(chunk), zone, para))
+        start += len(chunk) + 2
         para += zone in ("lead", "body")
-    return _Layout(text, parts)
+    return _Layout("".join(pieces), parts)
+
+
+NER_PIECE_CHARS = 4000
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, piece): whole paragraphs, about NER_PIECE_CHARS at a time."""
+    start = 0
+    while start < len(text):
+        end = min(start + NER_PIECE_CHARS, len(text))
+        if end < len(text):
+            cut = text.rfind("\n\n", start + 1, end)
+            if cut > start:
+                end = cut + 2
+        yield start, text[start:end]
+        start = end
 
 
 def _is_dateline(text: str, mention: _Mention) -> bool:
@@ -173,10 +223,20 @@ class Tagger:
         if self.nlp is None:
             entities: list[list[tuple[int, int, str]]] = [[] for _ in layouts]
         else:
-            docs = self.nlp.pipe(
-                (layout.text[: self.max_chars] for layout in layouts), batch_size=self.batch_size
-            )
-            entities = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs]
+            # The model reads paragraphs in pieces of a few thousand characters: its memory
+            # grows with the length of one text (a 100,000-character story cost 330 MB in one
+            # piece), and entities never cross a paragraph break anyway.
+            pieces = [
+                (number, offset, piece)
+                for number, layout in enumerate(layouts)
+                for offset, piece in _pieces(layout.text[: self.max_chars])
+            ]
+            entities = [[] for _ in layouts]
+            docs = self.nlp.pipe((piece for _, _, piece in pieces), batch_size=self.batch_size)
+            for (number, offset, _), doc in zip(pieces, docs, strict=True):
+                entities[number].extend(
+                    (offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents
+                )
         return [
             self._tag_one(article, layout, ents)
             for article, layout, ents in zip(articles, layouts, entities, strict=True)
@@ -202,6 +262,22 @@ class Tagger:
         credits: set[str],
     ) -> list[_Mention]:
         """The model's entities as mentions, added to the registry's; returns both."""
+        # The registry's hits never overlap and come in text order: found by bisection, so a
+        # long story's thousands of entities do not each walk every hit.
+        registry = sorted(registry, key=lambda m: m.start)
+        starts = [m.start for m in registry]
+        by_start = {m.start: m for m in registry}
+        dropped: set[int] = set()
+
+        def overlapping(start: int, end: int) -> list[_Mention]:
+            found: list[_Mention] = []
+            i = bisect.bisect_left(starts, end) - 1
+            while i >= 0 and registry[i].end > start:
+                if i not in dropped:
+                    found.append(registry[i])
+                i -= 1
+            return found[::-1]
+
         mentions = []
         for start, end, label in entities:
             kind = KINDS.get(label)
@@ -209,13 +285,13 @@ class Tagger:
                 continue  # a span across two paragraphs is the model running on, not a name
             if kind == "organisation" and text[end : end + 4] == " of ":
                 # "the Central Bank" + "of Kenya": the model often stops before the place.
-                place = next((m for m in registry if m.start == end + 4), None)
+                place = by_start.get(end + 4)
                 if place is not None and place.kind == "place":
                     end = place.end
             if fold(text[start:end].split()[0]).rstrip(".") in PERSON_TITLES:
                 kind = "person"  # "Mr Quispe", whatever the model's label
             name = clean_name(text[start:end], person=kind == "person")
-            inside = [m for m in registry if m.start < end and start < m.end]
+            inside = overlapping(start, end)
             if inside:
                 # Judged on the cleaned name: "the North Atlantic Treaty Organization" is no
                 # longer than the registry's "North Atlantic Treaty Organization".
@@ -225,7 +301,7 @@ class Tagger:
                 if not longer:
                     continue  # the registry knows better
                 # "Bank of England", "Michael Jordan", "New Jersey": not the registry's hit.
-                registry = [m for m in registry if m not in inside]
+                dropped.update(bisect.bisect_left(starts, m.start) for m in inside)
             folded = fold(name)
             if (
                 len(folded) < 2
@@ -237,7 +313,8 @@ class Tagger:
             ):
                 continue
             mentions.append(_Mention(start, end, name, kind))
-        return registry + mentions
+        kept = [m for i, m in enumerate(registry) if i not in dropped]
+        return kept + mentions
 
     def _registry_mentions(self, text: str, hits: list[Hit]) -> list[_Mention]:
         strong = {h.keys[0] for h in hits if not h.weak and len(h.keys) == 1}
@@ -318,8 +395,12 @@ class Tagger:
     @staticmethod
     def _recount(groups: list[_Group], text: str) -> None:
         """Add the mentions the model missed of names it found elsewhere in the story (it
-        often tags a name in one sentence and not the next), and a person's bare surname."""
-        taken = [(m.start, m.end) for g in groups for m in g.mentions]
+        often tags a name in one sentence and not the next), and a person's bare surname.
+
+        One Aho-Corasick pass over the text finds every form of every group; longer forms win
+        where they overlap, and a form shared by two groups goes to the first. Linear in the
+        text, so a story of megabytes costs seconds, not hours."""
+        owners: dict[str, _Group] = {}
         for group in groups:
             if group.key is not None or group.kind == "theme":
                 continue  # the gazetteer already found every registry name
@@ -327,15 +408,29 @@ class Tagger:
             words = group.name.split()
             if group.kind == "person" and len(words) >= 2:
                 forms.add(words[-1])
-            for form in sorted(forms, key=len, reverse=True):
-                if len(form) < 3:
-                    continue
-                for match in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", text):
-                    start, end = match.span()
-                    if any(s < end and start < e for s, e in taken):
-                        continue
-                    taken.append((start, end))
-                    group.mentions.append(_Mention(start, end, form, group.kind))
+            for form in forms:
+                if len(form) >= 3:
+                    owners.setdefault(form, group)
+        if not owners:
+            return
+        automaton = ahocorasick.Automaton()
+        for form in owners:
+            automaton.add_word(form, form)
+        automaton.make_automaton()
+        found = []
+        for end, form in automaton.iter(text):
+            start, stop = end - len(form) + 1, end + 1
+            if (start == 0 or not _WORD.match(text[start - 1])) and (
+                stop == len(text) or not _WORD.match(text[stop])
+            ):
+                found.append((start, stop, form))
+        taken = _Spans((m.start, m.end) for g in groups for m in g.mentions)
+        for start, stop, form in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+            if taken.claim(start, stop):
+                group = owners[form]
+                group.mentions.append(_Mention(start, stop, form, group.kind))
+        for group in owners.values():
+            group.mentions.sort(key=lambda m: m.start)
 
     @staticmethod
     def _unsure(group: _Group) -> bool:
@@ -350,10 +445,10 @@ class Tagger:
         )
 
     def _themes(self, layout: _Layout, groups: list[_Group]) -> list[_Group]:
-        names = [(m.start, m.end) for g in groups for m in g.mentions]
+        names = _Spans((m.start, m.end) for g in groups for m in g.mentions)
         hits: dict[str, list[_Mention]] = {}
         for pos, key, keyword in self.gazetteer.find_themes(layout.text):
-            if any(start <= pos < end for start, end in names):
+            if names.covers(pos):
                 continue  # "Energy" in "Kestrel Energy" says nothing about the subject
             hits.setdefault(key, []).append(_Mention(pos, pos + 1, keyword, "theme", key))
         themes = []

@@ -2,6 +2,8 @@
 
 import re
 import unicodedata
+from array import array
+from collections.abc import Sequence
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "‐": "-", "–": "-"})
 
@@ -39,22 +41,47 @@ def fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """`fold` one character at a time (no whitespace collapsing) and, for every folded
-    character, the index of the original character it came from, so matches found in the
-    folded text can be read back from the original."""
-    text = text.translate(_APOSTROPHES)
-    if text.isascii():
-        return text.lower(), list(range(len(text)))
-    out: list[str] = []
-    where: list[int] = []
-    for i, ch in enumerate(text):
+_FOLDED: dict[str, str] = {}
+_ASCII_LOWER = {code: chr(code + 32) for code in range(ord("A"), ord("Z") + 1)}
+
+
+def _fold_char(ch: str) -> str:
+    folded = _FOLDED.get(ch)
+    if folded is None:
         folded = "".join(
             c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
         ).casefold()
-        out.append(folded)
-        where.extend([i] * len(folded))
-    return "".join(out), where
+        _FOLDED[ch] = folded
+    return folded
+
+
+def fold_with_offsets(text: str) -> tuple[str, Sequence[int]]:
+    """`fold` one character at a time (no whitespace collapsing) and, for every folded
+    character, the index of the original character it came from, so matches found in the
+    folded text can be read back from the original.
+
+    Linear and mostly in C: each distinct character is folded once, the text translated in
+    one call; the offsets are a `range` unless some character folds to more or fewer than one
+    ("ß" → "ss", a lone combining accent → ""), and then only those places are walked.
+    """
+    text = text.translate(_APOSTROPHES)
+    if text.isascii():
+        return text.lower(), range(len(text))
+    table: dict[int, str] = {ord(ch): _fold_char(ch) for ch in set(text) if not ch.isascii()}
+    uneven = [chr(code) for code, to in table.items() if len(to) != 1]
+    table.update(_ASCII_LOWER)
+    folded = text.translate(table)
+    if not uneven:
+        return folded, range(len(text))
+    where = array("q")
+    previous = 0
+    for match in re.finditer("|".join(map(re.escape, uneven)), text):
+        at = match.start()
+        where.extend(range(previous, at))
+        where.extend([at] * len(table[ord(match.group())]))
+        previous = at + 1
+    where.extend(range(previous, len(text)))
+    return folded, where
 
 
 def strip_possessive(name: str) -> str:
