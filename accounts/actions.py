@@ -1,7 +1,12 @@
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core import signing
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Throttle, User
@@ -17,10 +22,13 @@ def editors_group() -> Group:
 
 @transaction.atomic
 def ensure_user(username: str, password: str, *, editor: bool = False, **fields: str) -> User:
-    """Create or refresh a login; editors get staff access and the Editors group."""
+    """Create or refresh a login (demo and test people); editors get staff access and the
+    Editors group. Their addresses count as confirmed."""
     user, _ = User.objects.get_or_create(username=username, defaults=fields)
     user.set_password(password)
     user.is_staff = editor
+    if user.email and user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
     user.save()
     if editor:
         user.groups.add(editors_group())
@@ -73,10 +81,94 @@ def count_failure(key: str, *, window: dt.timedelta) -> None:
 
 @transaction.atomic
 def sign_up(username: str, email: str, password: str) -> User:
+    """A new account; its address is unconfirmed until the reader opens `confirmation_url`."""
     user = User.objects.create_user(username=username, email=email, password=password)
     return user
 
 
 @transaction.atomic
 def update_reader_settings(user: User, **fields: object) -> User:
-    return save_fields(user, **fields)
+    """Save settings; a new address is unconfirmed (and sent a link) until confirmed."""
+    # Compared with the stored address: a ModelForm has already set the new one on `user`.
+    stored = User.objects.filter(pk=user.pk).values_list("email", flat=True).first() or ""
+    new_address = "email" in fields and str(fields["email"]).lower() != stored.lower()
+    if new_address:
+        fields["email_verified_at"] = None
+    user = save_fields(user, **fields)
+    if new_address and user.email:
+        transaction.on_commit(lambda: send_confirmation(user))
+    return user
+
+
+CONFIRM_SALT = "accounts.confirm-email"
+CONFIRM_MAX_AGE = 3 * 24 * 3600
+MAILS_PER_ADDRESS = 3  # confirmation, "address taken" and reset emails, per address per hour
+MAIL_WINDOW = dt.timedelta(hours=1)
+
+
+def confirmation_url(user: User, next_page: str = "") -> str:
+    # The address is in the token: a link for an address the reader has since changed is void.
+    token = signing.dumps(
+        {"u": user.pk, "e": user.email.lower(), "n": next_page}, salt=CONFIRM_SALT
+    )
+    return settings.SITE_URL + reverse("accounts:confirm", args=[token])
+
+
+def read_confirmation(token: str) -> tuple[User, str] | None:
+    """The reader a confirmation link is for and the page to go back to; None when it is
+    forged, expired, used already or for an address the account no longer has."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+        user = User.objects.get(pk=int(data["u"]), is_active=True)
+    except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError, ValueError):
+        return None
+    if user.email.lower() != data.get("e") or user.email_verified_at is not None:
+        return None
+    return user, str(data.get("n") or "")
+
+
+@transaction.atomic
+def confirm_email(user: User) -> User:
+    return save_fields(user, email_verified_at=timezone.now())
+
+
+def may_mail(address: str) -> bool:
+    """Counts one email to `address`; False once it has had MAILS_PER_ADDRESS this hour, so
+    nobody can use our forms to flood an inbox."""
+    return throttle(f"mail:{address.strip().lower()}", limit=MAILS_PER_ADDRESS, window=MAIL_WINDOW)
+
+
+def send_confirmation(user: User, next_page: str = "") -> bool:
+    if not may_mail(user.email):
+        return False
+    context = {
+        "user": user,
+        "url": confirmation_url(user, next_page),
+        "SITE_NAME": settings.SITE_NAME,
+    }
+    send_mail(
+        f"Confirm your address on {settings.SITE_NAME}",
+        render_to_string("accounts/email/confirm.txt", context),
+        None,
+        [user.email],
+    )
+    return True
+
+
+def send_address_taken(user: User) -> bool:
+    """To the owner of an address someone tried to sign up with again."""
+    if not may_mail(user.email):
+        return False
+    context = {
+        "user": user,
+        "SITE_NAME": settings.SITE_NAME,
+        "login_url": settings.SITE_URL + reverse("login"),
+        "reset_url": settings.SITE_URL + reverse("password_reset"),
+    }
+    send_mail(
+        f"Someone tried to sign up on {settings.SITE_NAME} with your address",
+        render_to_string("accounts/email/address_taken.txt", context),
+        None,
+        [user.email],
+    )
+    return True

@@ -3,11 +3,17 @@ import ipaddress
 import unicodedata
 import zoneinfo
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordResetForm,
+    UserCreationForm,
+    UsernameField,
+)
 from django.core import signing
 from django.http import HttpRequest
 
@@ -154,11 +160,11 @@ class SignupForm(UserCreationForm):
             raise forms.ValidationError("A user with that username already exists.")
         return username
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account already uses this address; sign in instead.")
-        return str(email)
+    # An address already in use is not an error here: the view answers as it does for a new
+    # one (and tells the owner by email), so the form cannot be used to find who has an account.
+    def _get_validation_exclusions(self) -> set[str]:
+        # The unique-address constraint is the view's business (above), not a form error.
+        return {*super()._get_validation_exclusions(), "email"}  # type: ignore[misc]
 
 
 def _timezone_choices() -> list[tuple[str, str]]:
@@ -181,8 +187,42 @@ class ReaderSettingsForm(forms.ModelForm):
             "digest_time": forms.TimeInput(attrs={"type": "time"}),
         }
 
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data["email"])
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if email and taken.exists():
+            raise forms.ValidationError("This address belongs to another account.")
+        return email
+
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if (data.get("quiet_start") is None) != (data.get("quiet_end") is None):
             raise forms.ValidationError("Give both ends of your quiet hours, or neither.")
         return data
+
+
+SIGNUPS_PER_ADDRESS = 5  # new accounts per client address per hour
+RESETS_PER_ADDRESS = 10  # reset requests per client address per hour
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Reset requests answer the same whatever happens; past the limits (per client, and
+    per address through `may_mail`) nothing more is sent. Links use SITE_URL, never the
+    request's Host header."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from accounts.actions import may_mail
+
+        request = kwargs.get("request")
+        client = f"reset:ip:{client_address(request)}"
+        if not throttle(client, limit=RESETS_PER_ADDRESS, window=dt.timedelta(hours=1)):
+            return
+        if not may_mail(self.cleaned_data["email"]):
+            return
+        site = urlsplit(settings.SITE_URL)
+        kwargs.update(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            extra_email_context={"site_name": settings.SITE_NAME},
+        )
+        super().save(*args, **kwargs)

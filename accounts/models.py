@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class Cadence(models.TextChoices):
@@ -70,6 +72,12 @@ class User(AbstractUser):
     email_alerts = models.BooleanField(
         default=True, help_text="Send alerts and digests by email as well as in the site."
     )
+    email_verified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the reader confirmed the address through our link; alert emails go "
+        "only to a confirmed address.",
+    )
     max_alerts_per_hour = models.PositiveSmallIntegerField(
         default=6, help_text="Instant alerts beyond this roll into the next daily digest."
     )
@@ -80,6 +88,14 @@ class User(AbstractUser):
         default=_new_feed_token,
         help_text="The secret in the address of this reader's private alerts feed.",
     )
+
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]
+        constraints = [
+            # One account per address, whatever its case: "Alice@x" is alice@x's.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username

@@ -6,4 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("settings/", views.reader_settings, name="settings"),
+    path("signup/check-email/", views.check_email, name="check_email"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("confirm-again/", views.resend_confirmation, name="resend_confirmation"),
 ]

@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -5,17 +6,29 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from accounts.actions import sign_up, update_reader_settings
+from accounts.actions import (
+    confirm_email,
+    read_confirmation,
+    send_address_taken,
+    send_confirmation,
+    sign_up,
+    throttle,
+    update_reader_settings,
+)
 from accounts.forms import (
     DEVICE_COOKIE,
     DEVICE_MAX_AGE,
+    SIGNUPS_PER_ADDRESS,
     ReaderSettingsForm,
     SignupForm,
     ThrottledAuthenticationForm,
+    client_address,
     device_cookie_value,
 )
 from accounts.models import User
@@ -51,26 +64,74 @@ def safe_next(request: HttpRequest) -> str:
 
 
 def signup(request: HttpRequest) -> HttpResponse:
+    """New accounts are confirmed by email before they sign in. An address already in use gets
+    the same answer (its owner is told by email), so this page reveals nobody's account."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
     next_page = safe_next(request)
     if request.method == "POST" and form.is_valid():
-        user = sign_up(
-            form.cleaned_data["username"],
-            form.cleaned_data["email"],
-            form.cleaned_data["password1"],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        if next_page:  # back where they were, with the follow they clicked made by the login
-            messages.success(request, "Welcome to tidings.")
-            response = redirect(next_page)
+        if not throttle(
+            f"signup:ip:{client_address(request)}", limit=SIGNUPS_PER_ADDRESS,
+            window=dt.timedelta(hours=1),
+        ):  # fmt: skip
+            form.add_error(
+                None,
+                f"{SIGNUPS_PER_ADDRESS} accounts were created from your network in the past "
+                "hour, the most we allow. Please try again later.",
+            )
+            return render(request, "accounts/signup.html", {"form": form, "next": next_page})
+        email = form.cleaned_data["email"]
+        owner = User.objects.filter(email__iexact=email).first()
+        if owner is not None:
+            send_address_taken(owner)
         else:
-            messages.success(request, "Welcome. Follow a few topics to get alerts on new stories.")
-            response = redirect("topics:index")
-        remember_device(response, user)
-        return response
+            try:
+                user = sign_up(form.cleaned_data["username"], email, form.cleaned_data["password1"])
+            except IntegrityError:
+                pass  # the same address or name, a moment ago: answered as for a taken one
+            else:
+                send_confirmation(user, next_page)
+        request.session[CHECK_EMAIL] = email
+        return redirect("accounts:check_email")
     return render(request, "accounts/signup.html", {"form": form, "next": next_page})
+
+
+CHECK_EMAIL = "accounts.check_email"
+
+
+def check_email(request: HttpRequest) -> HttpResponse:
+    email = request.session.get(CHECK_EMAIL, "your address")
+    return render(request, "accounts/check_email.html", {"email": email})
+
+
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (mail scanners open links), POST confirms the address and signs the reader in:
+    the link proves they hold the address, as a password reset link would."""
+    found = read_confirmation(token)
+    if found is None:
+        return render(request, "accounts/confirm.html", {"invalid": True}, status=400)
+    user, next_page = found
+    if request.method != "POST":
+        return render(request, "accounts/confirm.html", {"user": user})
+    confirm_email(user)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Your address is confirmed: alerts can reach you by email.")
+    response = redirect(next_page or "topics:index")
+    remember_device(response, user)
+    return response
+
+
+@login_required
+@require_POST
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    reader = request.user
+    assert isinstance(reader, User)
+    if reader.email and reader.email_verified_at is None and send_confirmation(reader):
+        messages.success(request, f"We have sent a new link to {reader.email}.")
+    else:
+        messages.error(request, "No link sent: the address is confirmed, or had three this hour.")
+    return redirect("accounts:settings")
 
 
 @login_required

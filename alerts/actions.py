@@ -157,7 +157,7 @@ def queue_reply_deliveries(reader: User, reply: "Comment") -> list[Delivery]:
     they take email alerts) and each enabled webhook. Safe to call twice."""
     now = timezone.now()
     rows = []
-    if reader.email_alerts and reader.email:
+    if reader.email_alerts and reader.email and reader.email_verified_at:
         rows.append(Delivery(reader=reader, channel="email", reply=reply, next_attempt_at=now))
     for endpoint in reader.webhook_endpoints.filter(enabled=True):
         rows.append(
@@ -577,7 +577,7 @@ def _make_digest(reader: User, period: str, day: dt.date, now: dt.datetime) -> i
         with transaction.atomic():
             digest = Digest.objects.create(reader=reader, period=period, period_start=day)
             alerts.update(digest=digest)
-            if reader.email_alerts and reader.email:
+            if reader.email_alerts and reader.email and reader.email_verified_at:
                 Delivery.objects.create(reader=reader, channel="email", digest=digest)
     except IntegrityError:
         return 0  # another scheduler made this period's digest first

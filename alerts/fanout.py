@@ -80,7 +80,7 @@ def _statements() -> list[str]:
     emails = f"""
         INSERT INTO {t["delivery"]} ({columns})
         SELECT a.reader_id, 'email', a.id, NULL, 'pending', 0, %(now)s, '', %(now)s
-        {instant} AND u.email_alerts AND u.email <> ''
+        {instant} AND u.email_alerts AND u.email <> '' AND u.email_verified_at IS NOT NULL
         ON CONFLICT DO NOTHING
     """
     webhooks = f"""

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from accounts.forms import ThrottledAdminAuthenticationForm
+from accounts.forms import ThrottledAdminAuthenticationForm, ThrottledPasswordResetForm
 from accounts.views import SignInView
 from stories.views import home
 from tidings.views import healthz, media
@@ -32,7 +32,11 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("account/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "account/reset/",
+        auth_views.PasswordResetView.as_view(form_class=ThrottledPasswordResetForm),
+        name="password_reset",
+    ),
     path(
         "account/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

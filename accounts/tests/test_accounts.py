@@ -2,6 +2,7 @@
 
 import ipaddress
 import re
+from typing import Any
 
 import time_machine
 from django.contrib.auth.hashers import identify_hasher
@@ -12,26 +13,98 @@ from django.utils import timezone
 from accounts.models import Throttle, User
 from tidings.test import PASSWORD, BaseTestCase
 
+FORM = {"password1": "a-long-unusual-passphrase", "password2": "a-long-unusual-passphrase"}
+
 
 class SignupTests(BaseTestCase):
-    def test_sign_up_signs_in_with_an_argon2_hash(self) -> None:
-        response = self.client.post(
-            "/account/signup/",
-            {"username": "dana", "email": "dana@example.com",
-             "password1": "a-long-unusual-passphrase", "password2": "a-long-unusual-passphrase"},
-        )  # fmt: skip
-        self.assertRedirects(response, "/topics/")
+    def sign_up(self, username: str, email: str, **extra: str) -> Any:
+        return self.client.post(
+            "/account/signup/", {"username": username, "email": email, **FORM, **extra}
+        )
+
+    def confirm_link(self) -> str:
+        (message,) = mail.outbox
+        url = re.search(r"https?://\S+/account/confirm/\S+/", str(message.body))
+        assert url is not None, message.body
+        return url.group().split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+    def test_sign_up_confirms_the_address_by_email_then_signs_in(self) -> None:
+        response = self.sign_up("dana", "dana@example.com")
+        self.assertRedirects(response, "/account/signup/check-email/")
+        self.assertContains(self.client.get(response["Location"]), "dana@example.com")
         dana = User.objects.get(username="dana")
         self.assertEqual(identify_hasher(dana.password).algorithm, "argon2")
+        self.assertIsNone(dana.email_verified_at)
+        self.assertIsNone(self.client.get("/").context["user"].pk, "not signed in yet")
+        link = self.confirm_link()
+        self.assertContains(self.client.get(link), "Confirm and sign in")
+        dana.refresh_from_db()
+        self.assertIsNone(dana.email_verified_at, "a GET (a mail scanner) confirms nothing")
+        self.assertRedirects(self.client.post(link), "/topics/")
+        dana.refresh_from_db()
+        self.assertIsNotNone(dana.email_verified_at)
         self.assertEqual(self.client.get("/").context["user"], dana)
+        self.client.logout()
+        self.assertContains(self.client.get(link), "This link does not work", status_code=400)
 
-    def test_an_address_in_use_is_refused(self) -> None:
-        response = self.client.post(
-            "/account/signup/",
-            {"username": "alice2", "email": "ALICE@example.com",
-             "password1": "a-long-unusual-passphrase", "password2": "a-long-unusual-passphrase"},
-        )  # fmt: skip
-        self.assertContains(response, "An account already uses this address")
+    def test_an_address_in_use_gets_the_same_answer_and_its_owner_an_email(self) -> None:
+        taken = self.sign_up("alice2", "ALICE@example.com")
+        self.assertRedirects(taken, "/account/signup/check-email/")
+        (message,) = mail.outbox
+        self.assertEqual(message.to, ["alice@example.com"])
+        self.assertIn("already belongs to your account", message.body)
+        self.assertFalse(User.objects.filter(username="alice2").exists())
+        fresh = self.client_class().post(
+            "/account/signup/", {"username": "erin", "email": "erin@example.com", **FORM}
+        )
+        self.assertEqual(
+            (taken.status_code, taken["Location"]), (fresh.status_code, fresh["Location"])
+        )
+
+    def test_sign_ups_are_limited_per_client_and_emails_per_address(self) -> None:
+        for number in range(5):
+            self.assertEqual(
+                self.sign_up(f"bot{number}", f"bot{number}@example.com").status_code, 302
+            )
+        response = self.sign_up("bot5", "bot5@example.com")
+        self.assertContains(response, "5 accounts were created from your network")
+        self.assertFalse(User.objects.filter(username="bot5").exists())
+        mail.outbox.clear()
+        for number in range(6):
+            self.client_class().post(
+                "/account/signup/",
+                {"username": f"x{number}", "email": "alice@example.com", **FORM},
+                REMOTE_ADDR=f"198.51.100.{number}",
+            )
+        self.assertEqual(len(mail.outbox), 3, "at most three emails an hour to one address")
+
+    def test_alert_emails_wait_for_a_confirmed_address(self) -> None:
+        from alerts.actions import deliver_due, fan_out, follow_topic
+        from alerts.models import Delivery, Event
+        from topics.models import Topic
+
+        self.sign_up("dana", "dana@example.com")
+        dana = User.objects.get(username="dana")
+        follow_topic(dana, Topic.objects.get_or_create(name="Kenya", kind="place")[0])
+        fan_out(Event.objects.get(story=self.make_story()).id)
+        self.assertFalse(Delivery.objects.filter(reader=dana, channel="email").exists())
+        mail.outbox.clear()
+        deliver_due()
+        self.assertEqual(mail.outbox, [])
+
+    def test_a_changed_address_is_unconfirmed_until_its_link_is_used(self) -> None:
+        self.client.force_login(self.alice)
+        data = {"email": "alice@new.example", "timezone": "UTC", "default_cadence": "instant",
+                "digest_time": "07:00", "weekly_digest_day": 0, "max_alerts_per_hour": 6,
+                "max_alerts_per_day": 20, "email_alerts": "on"}  # fmt: skip
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post("/account/settings/", data)
+        self.alice.refresh_from_db()
+        self.assertIsNone(self.alice.email_verified_at)
+        self.assertEqual(mail.outbox[0].to, ["alice@new.example"])
+        self.assertContains(self.client.get("/account/settings/"), "is not confirmed yet")
+        response = self.client.post("/account/settings/", {**data, "email": "CHARLIE@example.com"})
+        self.assertContains(response, "This address belongs to another account.")
 
 
 class LookAlikeSignupTests(BaseTestCase):
@@ -115,6 +188,25 @@ class LoginTests(BaseTestCase):
 
 
 class PasswordResetTests(BaseTestCase):
+    def test_reset_answers_the_same_and_is_limited_per_address_and_client(self) -> None:
+        unknown = self.client.post("/account/reset/", {"email": "nobody@example.com"})
+        known = self.client.post("/account/reset/", {"email": "alice@example.com"})
+        self.assertEqual(
+            (unknown.status_code, unknown["Location"]), (known.status_code, known["Location"])
+        )
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertIn("http://127.0.0.1:8000/account/reset/", mail.outbox[0].body, "SITE_URL links")
+        for number in range(10):
+            self.client.post("/account/reset/", {"email": "alice@example.com"},
+                             REMOTE_ADDR=f"192.0.2.{number}")  # fmt: skip
+        self.assertEqual(len(mail.outbox), 3, "three an hour to one address, then none")
+        for number in range(12):
+            self.client.post("/account/reset/", {"email": f"user{number}@example.com"},
+                             REMOTE_ADDR="203.0.113.77")  # fmt: skip
+        self.assertEqual(
+            Throttle.objects.get(key="reset:ip:203.0.113.77").count, 10, "per client too"
+        )
+
     def test_reset_by_email_link(self) -> None:
         self.client.post("/account/reset/", {"email": "alice@example.com"})
         (message,) = mail.outbox

@@ -27,6 +27,9 @@ class EmailChannel(Channel):
         reader = delivery.reader
         if not reader.email:
             raise DeliveryError("the reader has no email address", permanent=True)
+        if reader.email_verified_at is None:
+            # Changed since the alert was queued: nothing goes to an address nobody confirmed.
+            raise DeliveryError("the reader's address is not confirmed", permanent=True)
         context = {"message": message, "reader": reader, "SITE_NAME": settings.SITE_NAME}
         email = EmailMultiAlternatives(
             subject=message.subject,

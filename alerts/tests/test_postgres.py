@@ -17,14 +17,15 @@ READERS = 10_000
 
 SETUP = f"""
 import django; django.setup()
+from django.utils import timezone
 from accounts.models import User
 from alerts.models import Event, Follow
 from stories.actions import ensure_publisher, publish_story, save_story
 from topics.actions import attach_ranked_topics, ensure_topic
 kenya = ensure_topic("Kenya", "place")
 User.objects.bulk_create(
-    [User(username=f"reader{{i}}", email=f"reader{{i}}@example.com", password="!")
-     for i in range({READERS})], batch_size=2000)
+    [User(username=f"reader{{i}}", email=f"reader{{i}}@example.com", password="!",
+          email_verified_at=timezone.now()) for i in range({READERS})], batch_size=2000)
 Follow.objects.bulk_create(
     [Follow(reader=u, topic=kenya) for u in User.objects.all()], batch_size=2000)
 story = save_story("kenya-votes", headline="Kenya votes", body="Polls open.",
@@ -74,6 +75,7 @@ def test_sigkill_mid_fan_out_loses_and_doubles_nothing(tmp_path: Path) -> None:
 
 DIGEST_SETUP = """
 import datetime as dt, django; django.setup()
+from django.utils import timezone
 from accounts.models import User
 from alerts.actions import fan_out, follow_topic
 from alerts.models import Event
@@ -82,7 +84,7 @@ from topics.actions import attach_ranked_topics, ensure_topic
 kenya = ensure_topic("Kenya", "place")
 User.objects.bulk_create(
     [User(username=f"reader{i}", email=f"reader{i}@example.com", password="!",
-          digest_time=dt.time(0, 0)) for i in range(300)])
+          digest_time=dt.time(0, 0), email_verified_at=timezone.now()) for i in range(300)])
 for user in User.objects.all():
     follow_topic(user, kenya, cadence="daily")
 story = save_story("kenya-votes", headline="Kenya votes", body="Polls open.",

@@ -436,7 +436,7 @@ class InvalidInputTests(BaseTestCase):
         story = self.make_story(reusable=True)
         comment = post_comment(story, self.alice, "A comment to act on.")
         follow = follow_topic(self.alice, Topic.objects.get(name="Kenya"))
-        junk = [
+        junk: list[dict[str, object]] = [
             {"body": "x", "parent": "abc", "action": "explode", "cadence": "hourly",
              "scope": "everything", "reason": "nope", "page": "-1", "next": "javascript:alert(1)",
              "timezone": "Mars/Olympus", "digest_time": "25:99", "max_alerts_per_day": "1e400",
@@ -457,7 +457,7 @@ class InvalidInputTests(BaseTestCase):
             self.client.force_login(user)
             for url in urls:
                 for data in junk:
-                    with self.subTest(user=user.username, url=url, data=sorted(data)):
+                    with self.subTest(user=user.username, url=url, fields=len(data)):
                         response = self.client.post(url, data)
                         self.assertLess(response.status_code, 500)
         for url in ("/?page=abc", "/topics/kenya/?page=-5", "/alerts/my/feed/?page=1e9",
