@@ -9,7 +9,7 @@ PORT ?= 8000
 # as the demo does. Production never runs make targets but `install`.
 export DEBUG ?= true
 
-.PHONY: install demo test lint check bench clean
+.PHONY: install demo test lint check bench eval clean
 
 install: $(STAMP)
 
@@ -36,6 +36,13 @@ lint: install
 
 # Tests already run with warnings as errors (pyproject.toml: filterwarnings = error).
 check: lint test
+
+# The invented gold set; with the SEL dev set beside the project (../shared), that too.
+SEL ?= ../shared/datasets/sel-dev/sel-dev.jsonl
+eval: install
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py evaluate_tagging topics/gold/invented.jsonl \
+		$(if $(wildcard $(SEL)),--sel $(SEL))
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)

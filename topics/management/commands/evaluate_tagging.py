@@ -1,3 +1,6 @@
+import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -6,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from topics.actions import current_tagger
 from topics.evaluation import evaluate, read_gold
+from topics.tagging import Article
 
 
 class Command(BaseCommand):
@@ -16,7 +20,20 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("gold", type=Path)
+        parser.add_argument("gold", type=Path, nargs="?", help="an invented gold file")
+        parser.add_argument(
+            "--sel",
+            type=Path,
+            metavar="PATH",
+            help="the SEL dev set (sel-dev.jsonl, with score.py beside it): write predictions "
+            "and print the scorer's figures",
+        )
+        parser.add_argument(
+            "--predictions",
+            type=Path,
+            default=Path("var/sel-predictions.jsonl"),
+            help="where --sel writes its predictions (default: %(default)s)",
+        )
         parser.add_argument(
             "--with-mentions",
             action="store_true",
@@ -25,7 +42,13 @@ class Command(BaseCommand):
         parser.add_argument("--show", type=int, default=10, help="most frequent misses/extras")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["gold"]
+        if options["sel"] is not None:
+            self._sel(options["sel"], options["predictions"])
+            if options["gold"] is None:
+                return
+        path: Path | None = options["gold"]
+        if path is None:
+            raise CommandError("give a gold file, --sel PATH, or both")
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         try:
@@ -43,3 +66,35 @@ class Command(BaseCommand):
             for label, names in (("missed", score.misses), ("extra", score.extras)):
                 common = Counter(names).most_common(options["show"])
                 self.stdout.write(f"{label}: " + ", ".join(f"{n} ×{c}" for n, c in common))
+
+    def _sel(self, path: Path, out: Path) -> None:
+        """Tag every SEL article (read where it lies: the texts never enter the repository)
+        and let the dataset's own scorer judge the predictions."""
+        scorer = path.parent / "score.py"
+        if not path.is_file() or not scorer.is_file():
+            raise CommandError(f"no SEL dev set at {path} (with score.py beside it)")
+        records = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+        articles = [
+            Article(
+                headline=record.get("title") or "",
+                body=[p.strip() for p in str(record.get("text", "")).split("\n\n") if p.strip()],
+            )
+            for record in records
+        ]
+        tagged = current_tagger().tag_many(articles)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as handle:
+            for record, candidates in zip(records, tagged, strict=True):
+                topics = [
+                    {"name": c.name, "salience": c.salience, "role": c.role, "kind": c.kind}
+                    for c in candidates
+                ]
+                handle.write(json.dumps({"id": record["id"], "topics": topics}) + "\n")
+        result = subprocess.run(
+            [sys.executable, str(scorer), str(path), str(out)],
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        self.stdout.write(f"SEL dev set: {len(records)} articles, predictions in {out}")
+        self.stdout.write(result.stdout.rstrip())
+        if result.returncode:
+            raise CommandError(f"the scorer failed: {result.stderr.strip()[-500:]}")
