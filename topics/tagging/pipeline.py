@@ -36,6 +36,7 @@ CURATED_PRIMARY_SHARE = 0.8
 # is one the story is about, at least this salient, even where the text names it once.
 LISTED_SALIENCE = 0.5
 THEME_MIN_SCORE = 2.0  # two keywords in the body, or one in the headline
+THEME_SALIENCE = 0.2  # the most a theme's salience may be (see _rank)
 AGENCIES = frozenset(
     fold(name)
     for name in (
@@ -499,7 +500,9 @@ class Tagger:
     ) -> list[Candidate]:
         if not groups and not hint and not listed:
             return []
-        # Named topics set the scale; themes are measured against it (and capped at 1).
+        # Named topics set the scale; themes are measured against it and kept below the named
+        # topics a story is about: "Elections" is what a story on a vote is also about, never
+        # more than the parties and places it names.
         named = [g.score for g in groups if g.kind != "theme"]
         top = max(named or [g.score for g in groups] or [1.0]) or 1.0
         candidates = [
@@ -507,7 +510,7 @@ class Tagger:
                 name=g.name,
                 kind=g.kind,
                 key=g.key,
-                salience=round(min(1.0, g.score / top), 3),
+                salience=round(min(THEME_SALIENCE if g.kind == "theme" else 1.0, g.score / top), 3),
                 role="about" if self._about(g, top) else "mention",
                 mentions=len(g.mentions),
                 forms=sorted({m.text for m in g.mentions if g.kind != "theme"}),
