@@ -6,6 +6,8 @@ be re-run and only adds what is missing.
 """
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -34,8 +36,11 @@ def _plurals(demonyms: list[str]) -> list[str]:
 def starter_topics() -> tuple[dict[str, Any], ...]:
     """Each topic as the fields of a reviewed Topic: name, slug, kind, aliases, description."""
     countries = tuple(_countries())
-    cities = tuple(_cities(taken={c["slug"] for c in countries}))
-    return countries + cities + tuple(_organisations()) + tuple(_themes())
+    taken = {c["slug"] for c in countries}
+    cities = tuple(_cities(taken=taken))
+    known = {slugify(a) for t in countries + cities for a in t["aliases"]}
+    regions = tuple(_regions(taken=taken | known))
+    return countries + cities + regions + tuple(_organisations()) + tuple(_themes())
 
 
 def _countries() -> Iterator[dict[str, Any]]:
@@ -85,6 +90,44 @@ def _cities(taken: set[str]) -> Iterator[dict[str, Any]]:
             "aliases": [a for a in dict.fromkeys(aliases) if a != name],
             "description": f"{'Capital' if capital else 'City'} in {country}",
         }
+
+
+# The first-level parts of the countries English-language news names most by region ("Denver,
+# Colorado", "West Yorkshire, England", "Andhra Pradesh"): states, provinces, nations.
+REGION_COUNTRIES = ("US", "GB", "CA", "AU", "IN")
+REGION_SKIP = {"Victoria"}  # a first name, and a London station, far more often than the state
+_BRACKETS = re.compile(r"\s*\[.*?\]")
+
+
+def _regions(taken: set[str]) -> Iterator[dict[str, Any]]:
+    """`taken`: slugs of the countries' and cities' names and aliases; a region of the same name
+    (Georgia, New York, Washington, Delhi) is left out: stories mostly mean the other one."""
+    import pycountry
+
+    for code in REGION_COUNTRIES:
+        country = pycountry.countries.get(alpha_2=code)
+        assert country is not None
+        for region in pycountry.subdivisions.get(country_code=code) or []:
+            if region.parent_code is not None:
+                continue
+            official = _BRACKETS.sub("", region.name).strip()
+            name = fold_accents(official)
+            slug = slugify(name)
+            if slug in taken or len(name) < 4 or name in REGION_SKIP:
+                continue
+            taken.add(slug)
+            yield {
+                "name": name,
+                "slug": slug,
+                "kind": "place",
+                "aliases": [official] if official != name else [],
+                "description": f"{region.type} in {getattr(country, 'common_name', country.name)}",
+            }
+
+
+def fold_accents(name: str) -> str:
+    """ "Tamil Nādu" → "Tamil Nadu": how English-language stories spell it."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
 
 def _organisations() -> Iterator[dict[str, Any]]:
