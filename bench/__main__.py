@@ -17,6 +17,7 @@ BENCHMARKS = {
     "extraction": "HTML extraction pages/s against bare trafilatura.extract; text parser pages/s",
     "alerts": "Fan-out readers/s against bulk_create; email deliveries/s against send_mail",
     "tagging": "Tagging stories/s against bare spaCy NER nlp.pipe; and in two processes",
+    "dedupe": "Edited copies caught as near-duplicates, and false alarms: old rule against new",
 }
 
 

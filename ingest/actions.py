@@ -145,35 +145,47 @@ class Deduper:
 
     def __init__(self, *, persist: bool) -> None:
         self.persist = persist
-        self.index = DuplicateIndex()
+        self.index = DuplicateIndex(texts=self._text_of)
         self.story_ids: dict[str, int] = {}
         recent = Fingerprint.objects.filter(
             story__created_at__gte=timezone.now() - NEAR_DUPLICATE_WINDOW
-        ).values_list("story_id", "story__slug", "signature", "content_hash", "canonical_url")
-        for story_id, slug, signature, digest, url in recent.iterator():
-            self._add_stored(story_id, slug, from_bytes(bytes(signature)), digest, url)
+        ).values_list(
+            "story_id", "story__slug", "signature", "content_hash", "canonical_url", "shingles"
+        )
+        for story_id, slug, signature, digest, url, size in recent.iterator():
+            self._add_stored(story_id, slug, from_bytes(bytes(signature)), digest, url, size)
         # Stories written in the newsroom have no fingerprint until ingest first meets them.
         unprinted = Story.objects.filter(fingerprint__isnull=True)
         for story_id, slug, headline, body in unprinted.values_list(
             "id", "slug", "headline", "body"
         ).iterator():
             prints = Prints(f"{headline}\n{body}")
-            self._add_stored(story_id, slug, prints.signature, prints.digest, "")
+            self._add_stored(story_id, slug, prints.signature, prints.digest, "", prints.size)
             if persist:
                 Fingerprint.objects.get_or_create(
                     story_id=story_id,
                     defaults={
                         "content_hash": prints.digest,
                         "signature": to_bytes(prints.signature),
+                        "shingles": prints.size,
                     },
                 )
 
+    def _text_of(self, key: str) -> str | None:
+        """A stored story's text, for measuring a likely match exactly (asked rarely: LSH
+        candidates only)."""
+        story_id = self.story_ids.get(key)
+        if story_id is None:
+            return None
+        row = Story.objects.filter(id=story_id).values_list("headline", "body").first()
+        return f"{row[0]}\n{row[1]}" if row else None
+
     def _add_stored(
-        self, story_id: int, slug: str, signature: MinHash, digest: str, url: str
+        self, story_id: int, slug: str, signature: MinHash, digest: str, url: str, size: int = 0
     ) -> None:
         key = f"story:{slug}"
         self.story_ids[key] = story_id
-        self.index.add_signature(key, signature, digest, urls=(url or None,))
+        self.index.add_signature(key, signature, digest, urls=(url or None,), size=size)
 
     def find(self, parsed: ParsedStory, prints: Prints) -> Match | None:
         match = self.index.find(prints, urls=(parsed.canonical_url,))
@@ -190,13 +202,23 @@ class Deduper:
         return Match(key, 1.0, exact=True)
 
     def remember(
-        self, label: str, parsed: ParsedStory, prints: Prints, story: Story | None = None
+        self,
+        label: str,
+        parsed: ParsedStory,
+        prints: Prints,
+        story: Story | None = None,
+        *,
+        duplicate_of: str | None = None,
     ) -> None:
+        """Keep this input for the ones after it; a duplicate stands for the story it repeats,
+        so that a copy of it is reported as a copy of the original."""
         url = parsed.canonical_url
         if story is None:
-            self.index.add(label, prints, urls=(url,))
+            self.index.add(label, prints, urls=(url,), original=duplicate_of)
             return
-        self._add_stored(story.id, story.slug, prints.signature, prints.digest, url or "")
+        self._add_stored(
+            story.id, story.slug, prints.signature, prints.digest, url or "", prints.size
+        )
         if self.persist:
             Fingerprint.objects.update_or_create(
                 story=story,
@@ -204,6 +226,7 @@ class Deduper:
                     "content_hash": prints.digest,
                     "canonical_url": url or "",
                     "signature": to_bytes(prints.signature),
+                    "shingles": prints.size,
                 },
             )
 
@@ -233,7 +256,7 @@ def ingest_story(
     prints = prints_of(parsed)  # hashed once, for the lookup and for the record
     match = deduper.find(parsed, prints)
     if not deduper.persist:
-        deduper.remember(label, parsed, prints)
+        deduper.remember(label, parsed, prints, duplicate_of=match.key if match else None)
         return Outcome(duplicate=match)
     key = item_key(parsed.guid or parsed.canonical_url or label)
     # Downloaded first: a slow photo server must not hold the database's write lock.
@@ -252,7 +275,7 @@ def ingest_story(
             duplicate_of_id=deduper.story_ids.get(match.key) if match else None,
             similarity=match.similarity if match else None,
         )
-        deduper.remember(label, parsed, prints, story)
+        deduper.remember(label, parsed, prints, story, duplicate_of=match.key if match else None)
     return Outcome(story=story, duplicate=match)
 
 

@@ -51,6 +51,9 @@ class Fingerprint(models.Model):
     content_hash = models.CharField(max_length=64, db_index=True)
     canonical_url = models.URLField(max_length=2000, blank=True, db_index=True)
     signature = models.BinaryField(help_text="MinHash of the headline and body.")
+    shingles = models.PositiveIntegerField(
+        default=0, help_text="How many five-word shingles the text has (0: not recorded)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
