@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -84,13 +84,31 @@ def registry_entries() -> list[Entry]:
     return [Entry(slug, name, kind, tuple(aliases)) for slug, name, kind, aliases in topics]
 
 
+def rejected_names() -> set[str]:
+    """The names and aliases of topics editors rejected: never proposed again."""
+    rows = Topic.objects.filter(rejected=True).values_list("name", "aliases")
+    return {name for row_name, aliases in rows for name in (row_name, *aliases)}
+
+
+@transaction.atomic
+def reject_topics(topics: "QuerySet[Topic]") -> int:
+    """An editor's "not a topic": the tagger's rows for it go, and it is never proposed again.
+    Rows an editor pinned stay: rejecting is about the tagger's proposals."""
+    ids = list(topics.values_list("id", flat=True))
+    StoryTopic.objects.filter(topic_id__in=ids, origin=StoryTopic.Origin.TAGGER).delete()
+    return Topic.objects.filter(id__in=ids).update(rejected=True, reviewed=True)
+
+
 def current_tagger() -> Tagger:
     """This process's tagger, rebuilt when any topic was added, changed or removed."""
     global _tagger
     stamp = tuple(Topic.objects.aggregate(n=Count("id"), at=Max("updated_at")).values())
     if _tagger is None or _tagger[0] != stamp:
         nlp = load_model(settings.TAGGING_MODEL)
-        _tagger = (stamp, Tagger(registry_entries(), nlp, batch_size=settings.TAGGING_BATCH))
+        tagger = Tagger(
+            registry_entries(), nlp, batch_size=settings.TAGGING_BATCH, rejected=rejected_names()
+        )
+        _tagger = (stamp, tagger)
     return _tagger[1]
 
 
@@ -167,6 +185,7 @@ def apply_tags(story: Story, candidates: list[Candidate]) -> None:
                 role=role,
                 salience=candidate.salience,
                 origin=StoryTopic.Origin.TAGGER,
+                evidence=candidate.evidence(),
             )
     StoryTopic.objects.bulk_create(new.values())
     tagger_primary = next(

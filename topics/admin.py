@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from topics.actions import merge_topics
+from topics.actions import merge_topics, reject_topics
 from topics.models import StoryTopic, Topic
 
 
@@ -23,14 +23,30 @@ class ReviewedFilter(admin.SimpleListFilter):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "reviewed", "story_count", "follower_count", "merged_into")
-    list_filter = (ReviewedFilter, "kind", "reviewed")
+    list_display = ("name", "kind", "reviewed", "rejected", "story_count", "follower_count",
+                    "merged_into")  # fmt: skip
+    list_filter = (ReviewedFilter, "kind", "reviewed", "rejected")
     search_fields = ("name", "slug", "aliases")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("merged_into",)
-    actions = ["mark_reviewed"]
+    actions = ["mark_reviewed", "reject"]
     fieldsets = (
-        (None, {"fields": ("name", "slug", "kind", "aliases", "description", "reviewed")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "slug",
+                    "kind",
+                    "aliases",
+                    "description",
+                    "reviewed",
+                    "rejected",
+                ),
+                "description": "A kind or alias set here is what the tagger uses on every later "
+                "story; a rejected topic is never proposed again.",
+            },
+        ),
         (
             "Merge",
             {
@@ -50,6 +66,11 @@ class TopicAdmin(admin.ModelAdmin):
                 followers=Count("follows", distinct=True),
             )
         )
+
+    @admin.action(description="Reject: not a topic (never proposed again)")
+    def reject(self, request: HttpRequest, queryset: QuerySet[Topic]) -> None:
+        n = reject_topics(queryset)
+        self.message_user(request, f"{n} topics rejected; the tagger will not propose them again.")
 
     @admin.display(description="Stories", ordering="stories")
     def story_count(self, topic: Any) -> int:
@@ -85,11 +106,24 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(StoryTopic)
 class StoryTopicAdmin(admin.ModelAdmin):
-    list_display = ("story", "topic", "role", "salience", "origin")
+    list_display = ("story", "topic", "role", "salience", "origin", "why")
+    readonly_fields = ("evidence",)
     list_filter = ("role", "origin", "topic__kind")
     search_fields = ("story__headline", "topic__name")
     autocomplete_fields = ("story", "topic")
     actions = ["pin", "unpin"]
+
+    @admin.display(description="Why proposed")
+    def why(self, row: StoryTopic) -> str:
+        evidence = row.evidence or {}
+        if not evidence:
+            return "an editor's choice" if row.origin == StoryTopic.Origin.EDITOR else ""
+        forms = ", ".join(f"“{f}”" for f in evidence.get("forms", []))
+        listed = "; the page listed it" if evidence.get("listed_by_page") else ""
+        return (
+            f"{evidence.get('mentions', 0)} mentions ({forms}); kind {evidence.get('kind')} from "
+            f"{evidence.get('kind_from')}{listed}"
+        )
 
     @admin.action(description="Pin: keep through re-tagging (editor's topic)")
     def pin(self, request: HttpRequest, queryset: QuerySet[StoryTopic]) -> None:

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 class TopicQuerySet(models.QuerySet["Topic"]):
     def live(self) -> "TopicQuerySet":
-        return self.filter(merged_into__isnull=True)
+        return self.filter(merged_into__isnull=True, rejected=False)
 
 
 class Topic(models.Model):
@@ -35,6 +35,11 @@ class Topic(models.Model):
     )
     reviewed = models.BooleanField(
         default=False, help_text="An editor has checked this topic; the tagger creates unreviewed."
+    )
+    rejected = models.BooleanField(
+        default=False,
+        help_text='An editor\'s "not a topic": the tagger never proposes it again, under its '
+        "name or any alias, on any later story.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(
@@ -79,6 +84,12 @@ class StoryTopic(models.Model):
         choices=Origin.choices,
         default=Origin.EDITOR,
         help_text="Editor rows are never removed or overridden by re-tagging.",
+    )
+    evidence = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Why the tagger proposed it: mentions, the forms the story used, whether the "
+        "registry knew it, the kind and what decided it.",
     )
 
     class Meta:

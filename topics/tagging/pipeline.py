@@ -75,6 +75,18 @@ class Candidate:
     role: str = "mention"
     mentions: int = 0
     forms: list[str] = field(default_factory=list)
+    listed: bool = False  # named in the page's own topic list
+
+    def evidence(self) -> dict[str, Any]:
+        """Why it was proposed, for the editors (the admin's story topics list)."""
+        return {
+            "mentions": self.mentions,
+            "forms": self.forms[:6],
+            "salience": self.salience,
+            "kind": self.kind,
+            "kind_from": "the registry" if self.key else "the model's labels, by majority",
+            "listed_by_page": self.listed,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -209,8 +221,11 @@ class Tagger:
         *,
         batch_size: int = 32,
         max_chars: int = 100_000,
+        rejected: Iterable[str] = (),
     ) -> None:
         self.gazetteer = Gazetteer(entries)
+        # Names editors said are not topics: the model may find them; they are dropped.
+        self.rejected = {fold(clean_name(name)) for name in rejected}
         self.nlp = nlp
         self.batch_size = batch_size
         # The model's cost grows with length; past this the gazetteer still reads everything.
@@ -310,6 +325,7 @@ class Tagger:
                 or _CALENDAR.match(folded)
                 or folded in AGENCIES
                 or folded in credits
+                or folded in self.rejected
                 or not name[:1].isupper()
             ):
                 continue
@@ -542,6 +558,7 @@ class Tagger:
             if match is not None:
                 match.salience = max(match.salience, LISTED_SALIENCE)
                 match.role = "about"
+                match.listed = True
 
     @staticmethod
     def _about(group: _Group, top: float) -> bool:

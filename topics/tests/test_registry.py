@@ -126,6 +126,25 @@ class RetagTests(BaseTestCase):
         unpin_topic(story, rail)
         self.assertNotIn("railways", tagged(story), "unpinned, and the text never names it")
 
+    def test_retagging_the_archive_tells_followers_nothing(self) -> None:
+        from alerts.actions import follow_topic
+        from alerts.models import Alert, Event
+
+        story = self.make_story(
+            "Harbour board meets", topics=(),
+            body="The Ostrava Shipping Line said it would cut fares. The OSL runs ten ferries.",
+        )  # fmt: skip
+        line = Topic.objects.create(
+            name="Ostrava Ferries Group", slug="ostrava-ferries", kind=Topic.Kind.ORGANISATION,
+            aliases=["Ostrava Shipping Line", "OSL"], reviewed=True,
+        )  # fmt: skip
+        follow_topic(self.alice, line)
+        events = Event.objects.count()
+        call_command("retag", "--all", stdout=StringIO(), stderr=StringIO())
+        self.assertIn("ostrava-ferries", tagged(story), "the new topic is on the old story")
+        self.assertEqual(Event.objects.count(), events, "no fan-out for an old story")
+        self.assertFalse(Alert.objects.filter(reader=self.alice).exists())
+
     def test_retag_since_topic_and_resume(self) -> None:
         first = self.make_story("NATO talks", topics=(), **NATO_STORY)
         second = self.make_story("More NATO talks", topics=(), **NATO_STORY)
@@ -220,3 +239,57 @@ class CommandTests(BaseTestCase):
         self.assertEqual(nato["role"], "primary")
         self.assertEqual(Topic.objects.count(), topics_before)
         self.assertFalse(Story.objects.exists())
+
+
+class EditorMemoryTests(BaseTestCase):
+    def story(self, headline: str, body: str) -> "Story":
+        return self.make_story(headline, topics=(), body=body)
+
+    def test_a_rejected_topic_is_never_proposed_again(self) -> None:
+        from topics.actions import reject_topics
+
+        body = (
+            "Harbour City Rowing Club members met on Sunday. Harbour City Rowing Club will race "
+            "again in May, the Harbour City Rowing Club secretary said."
+        )
+        first = self.story("Rowers meet", body)
+        self.assertIn("harbour-city-rowing-club", tagged(first))
+        self.client.force_login(self.bob)
+        topic = Topic.objects.get(slug="harbour-city-rowing-club")
+        response = self.client.post(
+            "/admin/topics/topic/", {"action": "reject", "_selected_action": [topic.id]}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertNotIn("harbour-city-rowing-club", tagged(first), "its tagger rows went")
+        later = self.story("Rowers race", body.replace("Sunday", "Saturday"))
+        self.assertFalse(
+            StoryTopic.objects.filter(story=later, topic__name__icontains="Rowing").exists()
+        )
+        self.assertEqual(reject_topics(Topic.objects.none()), 0)
+
+    def test_a_kind_or_alias_an_editor_fixes_is_used_on_later_stories(self) -> None:
+        body = "Pellew said the plan would work. Pellew has led the port for ten years."
+        self.story("Port chief Pellew speaks", body)
+        topic = Topic.objects.get(slug="pellew")
+        topic.kind, topic.aliases, topic.reviewed = Topic.Kind.PERSON, ["Captain Pellew"], True
+        topic.name = "Edwina Pellew"
+        topic.save()
+        later = self.story(
+            "Captain Pellew retires", "Captain Pellew retired on Friday after ten years."
+        )
+        row = tagged(later)["pellew"]
+        self.assertEqual(row.topic.kind, Topic.Kind.PERSON)
+        self.assertEqual(row.evidence["kind_from"], "the registry")
+
+    def test_the_admin_says_why_a_topic_was_proposed(self) -> None:
+        story = self.story(
+            "Ostrava Shipping Line cuts fares",
+            "The Ostrava Shipping Line said it would cut fares. The OSL runs ten ferries.",
+        )
+        row = StoryTopic.objects.filter(story=story, origin=StoryTopic.Origin.TAGGER).first()
+        assert row is not None
+        self.assertGreaterEqual(row.evidence["mentions"], 1)
+        self.client.force_login(self.bob)
+        page = self.client.get(f"/admin/topics/storytopic/?story__id__exact={story.id}")
+        self.assertContains(page, "mentions (")
+        self.assertContains(page, "kind ")
