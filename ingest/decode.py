@@ -49,8 +49,8 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
     for encoding in [*candidates, "utf-8"]:
         try:
             return data.decode(encoding), codecs.lookup(encoding).name
-        except (LookupError, UnicodeDecodeError):
-            continue
+        except (LookupError, UnicodeError, ValueError):
+            continue  # an unknown or unusable name ("undefined", "punycode"): the next guess
     best = from_bytes(data[:200_000]).best()
     fallback = best.encoding if best is not None else "cp1252"
     mixed = _decode_mostly_utf8(data, fallback)

@@ -5,7 +5,9 @@ stops at the cap. Every refusal is a FetchError naming the rule or limit.
 """
 
 import time
+import zlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin
 
 import httpx
@@ -80,21 +82,56 @@ def fetch(
     raise FetchError("redirects", f"more than {MAX_REDIRECTS} redirects from the original URL")
 
 
+def _decoder(response: httpx.Response) -> Any:
+    """A zlib decompressor for the response's one content coding, or None for identity.
+    Stacked codings ("gzip, gzip") are refused: a few hundred bytes of them make gigabytes."""
+    codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return None
+    if len(codings) > 1:
+        raise FetchError("encoding", f"more than one content coding ({', '.join(codings)})")
+    if codings[0] in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if codings[0] == "deflate":
+        return zlib.decompressobj()
+    raise FetchError("encoding", f"the response's content coding {codings[0]!r} is not supported")
+
+
 def _read_capped(
     response: httpx.Response, limit: int, kind: str, deadline: float, seconds: float
 ) -> bytes:
+    """The body, decompressed here a bounded step at a time: no chunk may expand past what the
+    cap leaves, so a compression bomb stops at the cap instead of in memory."""
+    decoder = _decoder(response)
     chunks, size = [], 0
+
+    def keep(data: bytes) -> None:
+        nonlocal size
+        size += len(data)
+        if size > limit:
+            raise FetchError(
+                "size", f"the {kind} response exceeds the {limit // MiB} MiB limit (decoded)"
+            )
+        chunks.append(data)
+
     try:
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise FetchError(
-                    "size", f"the {kind} response exceeds the {limit // MiB} MiB limit (decoded)"
-                )
+        for raw in response.iter_raw():
             if time.monotonic() > deadline:
                 raise FetchError("timeout", f"the download took longer than {seconds:g} s")
-            chunks.append(chunk)
-    except httpx.DecodingError:
+            if decoder is None:
+                keep(raw)
+                continue
+            data = raw
+            while data:
+                out = decoder.decompress(data, limit - size + 1)
+                keep(out)
+                if not out and decoder.unconsumed_tail == data:
+                    break  # nothing consumed, nothing made: wait for more input
+                data = decoder.unconsumed_tail
+        if decoder is not None:
+            keep(decoder.flush())
+    except zlib.error:
         raise FetchError("encoding", "the response's compression is corrupt") from None
     except httpx.TimeoutException:
         raise FetchError("timeout", f"the download did not finish within {seconds:g} s") from None

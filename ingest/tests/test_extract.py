@@ -88,3 +88,20 @@ class MalformedPageTests(SimpleTestCase):
         joined = " ".join(story.body)
         self.assertNotIn("alert(", joined)
         self.assertNotIn("<", joined)
+
+
+class BogusCharsetTests(SimpleTestCase):
+    def test_a_charset_no_codec_can_use_is_a_guess_not_a_crash(self) -> None:
+        from ingest.pipeline import parse_bytes
+
+        for charset in ("undefined", "punycode", "idna", "x-nonsense"):
+            with self.subTest(charset):
+                page = (
+                    f'<html><head><meta charset="{charset}"></head><body><article>'
+                    "<h1>Ferry fares frozen</h1><p>Fares on the estuary ferry will not rise this "
+                    "winter, the operator said on Monday.</p></article></body></html>"
+                ).encode()
+                parsed = parse_bytes(page, fmt="html")
+                self.assertEqual(parsed.story.headline, "Ferry fares frozen")
+                parsed = parse_bytes(page, fmt="html", declared_encoding=charset)
+                self.assertEqual(parsed.story.headline, "Ferry fares frozen")

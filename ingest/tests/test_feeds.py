@@ -96,6 +96,38 @@ class IngestFeedTests(BaseTestCase):
             with self.subTest(prefix), self.assertRaisesMessage(FeedError, "declares XML entities"):
                 parse_feed(prefix + bomb)
 
+    def test_entities_are_refused_in_encodings_expat_cannot_read(self) -> None:
+        doctype = '<!DOCTYPE rss [<!ENTITY x "EXPANDED">]>'
+        body = '<rss version="2.0"><channel><title>T &x;</title><item><title>A &x;</title>'
+        body += "<description>Words.</description></item></channel></rss>"
+        for encoding in ("euc-jp", "shift_jis", "gb18030", "utf-7", "utf-16"):
+            with self.subTest(encoding):
+                xml = f'<?xml version="1.0" encoding="{encoding}"?>{doctype}{body}'
+                data = xml.encode(encoding)
+                with self.assertRaisesMessage(FeedError, "declares XML entities"):
+                    parse_feed(data)
+        with self.assertRaisesMessage(FeedError, "declares XML entities"):
+            parse_feed(f"<?foo bar?>\n<?xml version='1.0'?>{doctype}{body}".encode())
+
+    def test_a_feed_in_a_multibyte_encoding_is_read(self) -> None:
+        xml = (
+            '<?xml version="1.0" encoding="euc-jp"?><rss version="2.0"><channel><title>港</title>'
+            "<item><title>港の船</title><description>船が着いた。</description></item></channel></rss>"
+        )
+        (entry,) = parse_feed(xml.encode("euc-jp")).entries
+        self.assertEqual(entry.title, "港の船")
+
+    def test_a_tag_with_thousands_of_attributes_is_refused_fast(self) -> None:
+        import time
+
+        attributes = " ".join(f'a{i}="v"' for i in range(20_000))
+        xml = f'<?xml version="1.0"?><rss version="2.0"><channel {attributes}><title>x</title>'
+        xml += "<item><title>A</title></item></channel></rss>"
+        started = time.monotonic()
+        with self.assertRaisesMessage(FeedError, "a tag longer than 16,384 characters"):
+            parse_feed(xml.encode())
+        self.assertLess(time.monotonic() - started, 2)
+
     def test_an_unknown_encoding_is_a_refusal_and_later_inputs_are_read(self) -> None:
         with tempfile.TemporaryDirectory() as folder:
             bogus = Path(folder) / "bogus.rss"

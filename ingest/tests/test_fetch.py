@@ -30,6 +30,16 @@ class Handler(BaseHTTPRequestHandler):
             "/loop": (302, {"Location": "/loop"}, b""),
             "/big": (200, {"Content-Type": "text/html"}, b"<p>" + b"x" * (3 * 1024 * 1024)),
             "/bomb": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, BOMB),
+            "/bomb2": (
+                200,
+                {"Content-Type": "text/html", "Content-Encoding": "gzip, gzip"},
+                gzip.compress(BOMB),
+            ),
+            "/zipped": (
+                200,
+                {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+                gzip.compress(PAGE),
+            ),
             "/missing": (404, {}, b"not here"),
             "/to-port-9": (302, {"Location": "http://127.0.0.1:9/admin"}, b""),
         }
@@ -179,3 +189,20 @@ class AllowListTests(SimpleTestCase):
                         "http://sneaky.example/", resolver=resolver_for({"sneaky.example": address})
                     )
         self.assertIsNone(address_problem("2002:5db8:d822::1"), "6to4 of a public address")
+
+
+class CompressionBombTests(SimpleTestCase):
+    def test_bombs_stop_at_the_cap_without_expanding_in_memory(self) -> None:
+        import tracemalloc
+
+        with loopback_server() as port:
+            base = f"http://127.0.0.1:{port}"
+            self.assertEqual(fetch(f"{base}/zipped", allow=LOOPBACK_ALLOWED).content, PAGE)
+            with self.assertRaisesMessage(FetchError, "more than one content coding"):
+                fetch(f"{base}/bomb2", allow=LOOPBACK_ALLOWED)
+            tracemalloc.start()
+            with self.assertRaisesMessage(FetchError, "exceeds the 2 MiB limit"):
+                fetch(f"{base}/bomb", allow=LOOPBACK_ALLOWED)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        self.assertLess(peak, 8 * 2**20, "decompressed a bounded step at a time")
