@@ -102,7 +102,8 @@ def update_reader_settings(user: User, **fields: object) -> User:
 
 CONFIRM_SALT = "accounts.confirm-email"
 CONFIRM_MAX_AGE = 3 * 24 * 3600
-MAILS_PER_ADDRESS = 3  # confirmation, "address taken" and reset emails, per address per hour
+MAILS_PER_ADDRESS = 3  # confirmation, "address taken" and reset emails: per address and sender
+MAILS_PER_ADDRESS_ALL = 10  # per address, all strangers together, in an hour
 MAIL_WINDOW = dt.timedelta(hours=1)
 
 
@@ -132,14 +133,21 @@ def confirm_email(user: User) -> User:
     return save_fields(user, email_verified_at=timezone.now())
 
 
-def may_mail(address: str) -> bool:
-    """Counts one email to `address`; False once it has had MAILS_PER_ADDRESS this hour, so
-    nobody can use our forms to flood an inbox."""
-    return throttle(f"mail:{address.strip().lower()}", limit=MAILS_PER_ADDRESS, window=MAIL_WINDOW)
+def may_mail(address: str, sender: str) -> bool:
+    """Counts one email to `address` asked for by `sender` (a client address, or "user:ID" for
+    the signed-in owner). A sender gets MAILS_PER_ADDRESS an hour to one address, and all
+    strangers together MAILS_PER_ADDRESS_ALL, so nobody can flood an inbox; the owner's own
+    requests never count against the strangers' share, so strangers cannot silence them."""
+    address = address.strip().lower()
+    if not throttle(f"mail:{address}:{sender}", limit=MAILS_PER_ADDRESS, window=MAIL_WINDOW):
+        return False
+    if sender.startswith("user:"):
+        return True
+    return throttle(f"mail:{address}", limit=MAILS_PER_ADDRESS_ALL, window=MAIL_WINDOW)
 
 
-def send_confirmation(user: User, next_page: str = "") -> bool:
-    if not may_mail(user.email):
+def send_confirmation(user: User, next_page: str = "", *, sender: str = "") -> bool:
+    if not may_mail(user.email, sender or f"user:{user.pk}"):
         return False
     context = {
         "user": user,
@@ -155,9 +163,9 @@ def send_confirmation(user: User, next_page: str = "") -> bool:
     return True
 
 
-def send_address_taken(user: User) -> bool:
+def send_address_taken(user: User, *, sender: str) -> bool:
     """To the owner of an address someone tried to sign up with again."""
-    if not may_mail(user.email):
+    if not may_mail(user.email, sender):
         return False
     context = {
         "user": user,

@@ -11,17 +11,20 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordResetForm,
+    SetPasswordForm,
     UserCreationForm,
     UsernameField,
 )
 from django.core import signing
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.actions import count_failure, throttle, wait_before_retry
 from accounts.models import User
 
 LOGIN_WINDOW = dt.timedelta(minutes=15)
-FREE_TRIES_PER_NAME = 5
+FREE_TRIES_PER_NAME = 5  # from one client
+FREE_TRIES_PER_NAME_ANYWHERE = 50  # from all clients together: then the name slows everywhere
 LONGEST_WAIT = dt.timedelta(minutes=15)
 LOGIN_LIMIT_PER_ADDRESS = 30
 DEVICE_COOKIE = "tidings_device"
@@ -99,19 +102,13 @@ class ThrottleSignInMixin:
 
     def clean(self) -> dict[str, Any]:
         name = name_key(self.data.get("username") or "")
-        name_throttle, address_throttle = (
-            f"login:name:{name}",
-            (f"login:ip:{client_address(self.request)}"),
-        )
-        if not throttle(
-            address_throttle, limit=LOGIN_LIMIT_PER_ADDRESS, window=LOGIN_WINDOW, record=False
-        ):
-            raise forms.ValidationError(
-                "Too many failed sign-in attempts from your network. Wait 15 minutes, or reset "
-                "your password.",
-                code="throttled",
-            )
+        address = client_address(self.request)
+        here = f"login:name-ip:{name}:{address}"  # this name, from this client
+        everywhere = f"login:name:{name}"  # this name, from anywhere: a distributed guesser
+        from_address = f"login:ip:{address}"
         known = device_user_id(self.request)
+        # A browser this account signed in from before is never made to wait, whoever else
+        # guesses at the name or shares the address (a NAT, a proxy we were not told of).
         trusted = (
             known is not None
             and User.objects.filter(
@@ -119,9 +116,23 @@ class ThrottleSignInMixin:
             ).exists()
         )
         if not trusted:
-            wait = wait_before_retry(
-                name_throttle, free=FREE_TRIES_PER_NAME, window=LOGIN_WINDOW, longest=LONGEST_WAIT
-            )
+            if not throttle(
+                from_address, limit=LOGIN_LIMIT_PER_ADDRESS, window=LOGIN_WINDOW, record=False
+            ):
+                raise forms.ValidationError(
+                    "Too many failed sign-in attempts from your network. Wait 15 minutes, or "
+                    "reset your password.",
+                    code="throttled",
+                )
+            wait = max(
+                wait_before_retry(
+                    here, free=FREE_TRIES_PER_NAME, window=LOGIN_WINDOW, longest=LONGEST_WAIT
+                ),
+                wait_before_retry(
+                    everywhere, free=FREE_TRIES_PER_NAME_ANYWHERE, window=LOGIN_WINDOW,
+                    longest=LONGEST_WAIT,
+                ),
+            )  # fmt: skip
             if wait:
                 raise forms.ValidationError(
                     f"Too many failed sign-in attempts for this name. Try again in {wait} "
@@ -129,11 +140,21 @@ class ThrottleSignInMixin:
                     code="throttled",
                 )
         try:
-            return super().clean()  # type: ignore[misc]
+            data = super().clean()  # type: ignore[misc]
         except forms.ValidationError:
-            count_failure(name_throttle, window=LOGIN_WINDOW)
-            throttle(address_throttle, limit=LOGIN_LIMIT_PER_ADDRESS, window=LOGIN_WINDOW)
+            for key in (here, everywhere):
+                count_failure(key, window=LOGIN_WINDOW)
+            throttle(from_address, limit=LOGIN_LIMIT_PER_ADDRESS, window=LOGIN_WINDOW)
             raise
+        user = self.get_user()  # type: ignore[attr-defined]
+        if user is not None and user.email and user.email_verified_at is None and not user.is_staff:
+            # Until the reader opens our link, the account is only a claim on an address.
+            raise forms.ValidationError(
+                "Confirm your address first: open the link we emailed you, or ask for a new one "
+                "by signing up again with the same address.",
+                code="unconfirmed",
+            )
+        return dict(data)
 
 
 class ThrottledAuthenticationForm(ThrottleSignInMixin, AuthenticationForm):
@@ -217,7 +238,7 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         client = f"reset:ip:{client_address(request)}"
         if not throttle(client, limit=RESETS_PER_ADDRESS, window=dt.timedelta(hours=1)):
             return
-        if not may_mail(self.cleaned_data["email"]):
+        if not may_mail(self.cleaned_data["email"], client_address(request)):
             return
         site = urlsplit(settings.SITE_URL)
         kwargs.update(
@@ -226,3 +247,15 @@ class ThrottledPasswordResetForm(PasswordResetForm):
             extra_email_context={"site_name": settings.SITE_NAME},
         )
         super().save(*args, **kwargs)
+
+
+class ConfirmingSetPasswordForm(SetPasswordForm):
+    """A new password from a reset link: the link came to the address, so it is confirmed."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=False)
+        if user.email and user.email_verified_at is None:
+            user.email_verified_at = timezone.now()
+        if commit:
+            user.save()
+        return user

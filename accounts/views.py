@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.views import LoginView
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
@@ -83,15 +84,21 @@ def signup(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/signup.html", {"form": form, "next": next_page})
         email = form.cleaned_data["email"]
         owner = User.objects.filter(email__iexact=email).first()
+        if owner is not None and owner.email_verified_at is None and not owner.is_staff:
+            # Nobody ever proved this address: an unconfirmed account holds it no longer than
+            # the next sign-up (so a stranger cannot squat a reader's address).
+            owner.delete()
+            owner = None
         if owner is not None:
-            send_address_taken(owner)
+            send_address_taken(owner, sender=client_address(request))
+            make_password(form.cleaned_data["password1"])  # as long as the other branch takes
         else:
             try:
                 user = sign_up(form.cleaned_data["username"], email, form.cleaned_data["password1"])
             except IntegrityError:
                 pass  # the same address or name, a moment ago: answered as for a taken one
             else:
-                send_confirmation(user, next_page)
+                send_confirmation(user, next_page, sender=client_address(request))
         request.session[CHECK_EMAIL] = email
         return redirect("accounts:check_email")
     return render(request, "accounts/signup.html", {"form": form, "next": next_page})

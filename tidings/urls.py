@@ -5,7 +5,11 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from accounts.forms import ThrottledAdminAuthenticationForm, ThrottledPasswordResetForm
+from accounts.forms import (
+    ConfirmingSetPasswordForm,
+    ThrottledAdminAuthenticationForm,
+    ThrottledPasswordResetForm,
+)
 from accounts.views import SignInView
 from stories.views import home
 from tidings.views import healthz, media
@@ -44,7 +48,7 @@ urlpatterns = [
     ),
     path(
         "account/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=ConfirmingSetPasswordForm),
         name="password_reset_confirm",
     ),
     path(

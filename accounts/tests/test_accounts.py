@@ -70,13 +70,56 @@ class SignupTests(BaseTestCase):
         self.assertContains(response, "5 accounts were created from your network")
         self.assertFalse(User.objects.filter(username="bot5").exists())
         mail.outbox.clear()
-        for number in range(6):
+        for number in range(5):
             self.client_class().post(
                 "/account/signup/",
                 {"username": f"x{number}", "email": "alice@example.com", **FORM},
-                REMOTE_ADDR=f"198.51.100.{number}",
+                REMOTE_ADDR="198.51.100.1",
             )
-        self.assertEqual(len(mail.outbox), 3, "at most three emails an hour to one address")
+        self.assertEqual(len(mail.outbox), 3, "three emails an hour to one address per sender")
+        for number in range(12):
+            self.client_class().post(
+                "/account/signup/",
+                {"username": f"y{number}", "email": "alice@example.com", **FORM},
+                REMOTE_ADDR=f"198.51.100.{10 + number}",
+            )
+        self.assertEqual(len(mail.outbox), 3 + 7, "and ten from all strangers together")
+        # alice asking from her settings is not silenced by them.
+        alice = User.objects.get(username="alice")
+        User.objects.filter(pk=alice.pk).update(email_verified_at=None)
+        self.client.force_login(alice)
+        self.client.post("/account/confirm-again/")
+        self.assertEqual(mail.outbox[-1].to, ["alice@example.com"])
+        self.assertIn("Confirm your address", mail.outbox[-1].subject)
+
+    def test_an_unconfirmed_squatter_loses_the_address_to_the_next_sign_up(self) -> None:
+        self.client_class().post(
+            "/account/signup/", {"username": "squatter", "email": "dana@example.com", **FORM},
+            REMOTE_ADDR="198.51.100.66",
+        )  # fmt: skip
+        mail.outbox.clear()
+        self.sign_up("dana", "dana@example.com")
+        self.assertFalse(User.objects.filter(username="squatter").exists())
+        self.assertEqual(self.confirm_link().count("/account/confirm/"), 1)
+        self.client.post(self.confirm_link())
+        self.assertEqual(self.client.get("/").context["user"].username, "dana")
+
+    def test_a_password_reset_confirms_the_address(self) -> None:
+        self.sign_up("dana", "dana@example.com")
+        mail.outbox.clear()
+        self.client.post("/account/reset/", {"email": "dana@example.com"})
+        (message,) = mail.outbox
+        link = re.search(r"/account/reset/[^/\s]+/[^/\s]+/", str(message.body))
+        assert link is not None
+        form_page = self.client.get(link.group(), follow=True)
+        self.client.post(
+            form_page.redirect_chain[-1][0],
+            {
+                "new_password1": "another-long-passphrase",
+                "new_password2": "another-long-passphrase",
+            },
+        )
+        self.assertIsNotNone(User.objects.get(username="dana").email_verified_at)
 
     def test_alert_emails_wait_for_a_confirmed_address(self) -> None:
         from alerts.actions import deliver_due, fan_out, follow_topic
@@ -133,21 +176,29 @@ class LoginTests(BaseTestCase):
         with time_machine.travel(start, tick=False) as clock:
             for _ in range(5):
                 self.assertEqual(self.login("wrong", addr="198.51.100.1"), 200)
-            response = self.client.post("/login/", {"username": "alice", "password": PASSWORD})
+            response = self.client.post(
+                "/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="198.51.100.1"
+            )
             self.assertContains(response, "Try again in 5 seconds")
             self.assertEqual(self.login(PASSWORD, username="charlie"), 302, "others go on")
             self.client.logout()
             clock.shift(6)
             self.assertEqual(self.login("wrong", addr="198.51.100.1"), 200)
-            response = self.client.post("/login/", {"username": "alice", "password": PASSWORD})
+            response = self.client.post(
+                "/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="198.51.100.1"
+            )
             self.assertContains(response, "Try again in 10 seconds", msg_prefix="the wait grows")
             clock.shift(11)
-            self.assertEqual(self.login(PASSWORD), 302, "the real reader gets in after the wait")
+            self.assertEqual(
+                self.login(PASSWORD, addr="198.51.100.1"), 302, "in after the wait, even there"
+            )
 
     def test_look_alike_names_share_one_count(self) -> None:
         for name in ("ａｌｉｃｅ", "ALICE", "Alice", "ＡＬＩＣＥ", "alice "):
             self.login("wrong", username=name, addr="198.51.100.2")
-        response = self.client.post("/login/", {"username": "alice", "password": PASSWORD})
+        response = self.client.post(
+            "/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="198.51.100.2"
+        )
         self.assertContains(response, "Too many failed sign-in attempts for this name")
 
     def test_a_stranger_cannot_lock_a_reader_out_of_a_browser_she_used_before(self) -> None:
@@ -159,13 +210,40 @@ class LoginTests(BaseTestCase):
             stranger.post("/login/", {"username": "alice", "password": "guess"},
                           REMOTE_ADDR="198.51.100.3")  # fmt: skip
         self.assertEqual(self.login(PASSWORD), 302, "her own browser still signs in")
+        self.client.post("/logout/")
+        self.assertEqual(
+            self.login(PASSWORD, addr="198.51.100.3"), 302, "even from the stranger's address"
+        )
         new_device = self.client_class()
-        response = new_device.post("/login/", {"username": "alice", "password": PASSWORD})
+        response = new_device.post(
+            "/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+        )
+        self.assertEqual(response.status_code, 302, "a new browser elsewhere is not held up")
+        at_the_strangers = self.client_class()
+        response = at_the_strangers.post(
+            "/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="198.51.100.3"
+        )
         self.assertContains(response, "Try again in")
         forged = self.client_class()
         forged.cookies["tidings_device"] = "not-signed-by-us"
-        response = forged.post("/login/", {"username": "alice", "password": PASSWORD})
+        response = forged.post(
+            "/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="198.51.100.3"
+        )
         self.assertContains(response, "Try again in")
+
+    def test_guessing_one_name_from_many_addresses_slows_it_everywhere(self) -> None:
+        for number in range(50):
+            self.login("wrong", addr=f"10.9.{number // 200}.{number % 200}")
+        response = self.client_class().post(
+            "/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="203.0.113.20"
+        )
+        self.assertContains(response, "Try again in")
+
+    def test_an_unconfirmed_account_cannot_sign_in_with_its_password(self) -> None:
+        User.objects.filter(pk=self.alice.pk).update(email_verified_at=None)
+        response = self.client.post("/login/", {"username": "alice", "password": PASSWORD})
+        self.assertContains(response, "Confirm your address first")
+        self.assertNotIn("_auth_user_id", self.client.session)
 
     def test_the_newsroom_sign_in_is_throttled_too(self) -> None:
         for _ in range(5):
@@ -173,7 +251,9 @@ class LoginTests(BaseTestCase):
                 "/admin/login/", {"username": "bob", "password": "wrong"}, REMOTE_ADDR="192.0.2.9"
             )
             self.assertEqual(response.status_code, 200)
-        response = self.client.post("/admin/login/", {"username": "bob", "password": PASSWORD})
+        response = self.client.post(
+            "/admin/login/", {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="192.0.2.9"
+        )
         self.assertContains(response, "Too many failed sign-in attempts for this name")
         self.assertNotIn("_auth_user_id", self.client.session)
 
@@ -196,10 +276,13 @@ class PasswordResetTests(BaseTestCase):
         )
         self.assertEqual(len(mail.outbox), 1)
         self.assertIn("http://127.0.0.1:8000/account/reset/", mail.outbox[0].body, "SITE_URL links")
-        for number in range(10):
+        for _ in range(4):
+            self.client.post("/account/reset/", {"email": "alice@example.com"})
+        self.assertEqual(len(mail.outbox), 3, "three an hour to one address from one client")
+        for number in range(12):
             self.client.post("/account/reset/", {"email": "alice@example.com"},
                              REMOTE_ADDR=f"192.0.2.{number}")  # fmt: skip
-        self.assertEqual(len(mail.outbox), 3, "three an hour to one address, then none")
+        self.assertEqual(len(mail.outbox), 10, "ten from everyone together, then none")
         for number in range(12):
             self.client.post("/account/reset/", {"email": f"user{number}@example.com"},
                              REMOTE_ADDR="203.0.113.77")  # fmt: skip
