@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -35,12 +36,19 @@ def ensure_user(username: str, password: str, *, editor: bool = False, **fields:
     return user
 
 
+def _stored_key(key: str) -> str:
+    """Keys fit the column (200): a long address or case-folded name is cut and hashed."""
+    if len(key) <= 200:
+        return key
+    return f"{key[:120]}#{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 def throttle(key: str, *, limit: int, window: dt.timedelta, record: bool = True) -> bool:
     """True while `key` has been counted fewer than `limit` times in the current window.
 
     With `record`, this call counts too. Fixed windows: simple, and good enough to stop guessing.
     """
-    now = timezone.now()
+    now, key = timezone.now(), _stored_key(key)
     if not record:  # a check alone reads; only a counted attempt writes
         count = (
             Throttle.objects.filter(key=key, window_start__gt=now - window)
@@ -66,7 +74,7 @@ def wait_before_retry(key: str, *, free: int, window: dt.timedelta, longest: dt.
     """Seconds `key` must still wait: nothing for its first `free` failures in the window, then
     5 s, 10 s, 20 s… (capped at `longest`) after the latest one. A stranger can slow a name
     down this way, but never shut it for longer than `longest`."""
-    now = timezone.now()
+    now, key = timezone.now(), _stored_key(key)
     row = Throttle.objects.filter(key=key, window_start__gt=now - window).first()
     if row is None or row.count < free or row.last_at is None:
         return 0

@@ -128,7 +128,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def moderate(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(Comment.objects.select_related("story"), pk=pk)
+    comment = _comment_for(request, pk)
     action = request.POST.get("action", "")
     try:
         moderate_comment(comment, reader_of(request), action)

@@ -103,11 +103,16 @@ class InputError(ValueError):
         self.field = field
 
 
+MAX_BODY_BYTES = 64 * 1024  # a comment's JSON: its text is capped far below this
+
+
 def _comment_input(raw: bytes) -> tuple[str, int | None, bool]:
     """(body, parent id, notify_replies) from a JSON body; InputError names the bad field."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise InputError("body", f"the request is over {MAX_BODY_BYTES // 1024} KiB")
     try:
         data = json.loads(raw or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested past Python's stack
         raise InputError("body", 'send JSON: {"body": "...", "parent": ID}') from None
     if not isinstance(data, dict):
         raise InputError("body", 'send a JSON object: {"body": "...", "parent": ID}')
@@ -127,7 +132,12 @@ def _comment_input(raw: bytes) -> tuple[str, int | None, bool]:
 def story_comments(request: HttpRequest, slug: str) -> JsonResponse:
     story = get_object_or_404(Story.objects.published().for_listing(), slug=slug)
     if request.method == "GET":
-        rows = story.comments.filter(status=Comment.Status.VISIBLE).select_related("author")
+        # As on the page: a reply shows only under a visible comment.
+        rows = (
+            story.comments.filter(status=Comment.Status.VISIBLE)
+            .exclude(parent__status__in=[Comment.Status.HIDDEN, Comment.Status.PENDING])
+            .select_related("author")
+        )
         return JsonResponse(
             {"state": story.comments_state(), "comments": [_comment_json(c) for c in rows]}
         )
@@ -139,7 +149,10 @@ def story_comments(request: HttpRequest, slug: str) -> JsonResponse:
         return JsonResponse({"error": str(exc), "field": exc.field}, status=400)
     parent = None
     if parent_id is not None:
-        parent = Comment.objects.filter(pk=parent_id, story=story).first()
+        # A hidden or waiting comment answers as a missing one: its id tells nothing.
+        parent = Comment.objects.filter(
+            pk=parent_id, story=story, status=Comment.Status.VISIBLE
+        ).first()
         if parent is None:
             return JsonResponse(
                 {"error": f"parent: no comment {parent_id} on this story", "field": "parent"},

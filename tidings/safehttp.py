@@ -11,6 +11,8 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -109,9 +111,20 @@ def deadline_client(seconds: float, transport: httpx.BaseTransport | None = None
     return httpx.Client(timeout=TIMEOUT, transport=transport, follow_redirects=False)
 
 
+DNS_SECONDS = 5.0
+_DNS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dns")
+
+
 def system_resolver(host: str, port: int) -> list[str]:
+    """getaddrinfo, given DNS_SECONDS: it has no timeout of its own, and a slow name server
+    would otherwise hold a request before its overall deadline even starts."""
+    lookup = _DNS.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup.result(timeout=DNS_SECONDS)
+    except FutureTimeout:
+        raise SafeHTTPError(
+            "dns", f"cannot resolve {host}: no answer in {DNS_SECONDS:g} s"
+        ) from None
     except socket.gaierror as exc:
         raise SafeHTTPError("dns", f"cannot resolve {host}: {exc.strerror}") from None
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -159,15 +172,18 @@ def address_problem(address: str) -> str | None:
 
 
 def parse_allow_entry(entry: str) -> tuple[str, int | None]:
-    """ "host", "host:port", "CIDR", "CIDR:port", "[IPv6 or CIDR]:port" → (target, port)."""
+    """ "host", "host:port", "CIDR", "CIDR:port", "[IPv6 or CIDR]" or "[…]:port" → (target,
+    port). A malformed entry ("[::1]:80x", "host:") is ("", None), which opens nothing: a typo
+    must not open every port."""
     entry = entry.strip()
     if entry.startswith("["):
-        inside, _, rest = entry[1:].partition("]")
-        return inside, int(rest[1:]) if rest[1:].isdigit() else None
+        inside, closed, rest = entry[1:].partition("]")
+        if not closed or (rest and not (rest.startswith(":") and rest[1:].isdigit())):
+            return "", None
+        return inside, int(rest[1:]) if rest else None
     if entry.count(":") == 1:
         target, _, port = entry.partition(":")
-        if port.isdigit():
-            return target, int(port)
+        return (target, int(port)) if port.isdigit() and target else ("", None)
     return entry, None
 
 
@@ -176,7 +192,7 @@ def _allowed(host: str, address: str, port: int, allow: list[str]) -> bool:
     ip = ipaddress.ip_address(address)
     for entry in allow:
         target, only_port = parse_allow_entry(entry)
-        if only_port is not None and only_port != port:
+        if not target or (only_port is not None and only_port != port):
             continue
         if target == host:
             return True

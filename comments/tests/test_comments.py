@@ -464,3 +464,37 @@ class InvalidInputTests(BaseTestCase):
                     "/alerts/my/topics/export.exe", "/reuse/download/junk.json"):  # fmt: skip
             with self.subTest(url):
                 self.assertLess(self.client.get(url).status_code, 500)
+
+
+class ReviewFindingsTests(BaseTestCase):
+    def test_deeply_nested_or_huge_json_is_a_400(self) -> None:
+        story = self.make_story()
+        url = reverse("api:comments", args=[story.slug])
+        self.client.force_login(self.alice)
+        for raw in ("[" * 100_000 + "]" * 100_000, '{"body": "' + "x" * 70_000 + '"}'):
+            response = self.client.post(url, raw, content_type="application/json")
+            self.assertEqual(response.status_code, 400)
+            self.assertEqual(response.json()["field"], "body")
+
+    def test_hidden_comments_and_their_replies_tell_nothing_through_the_api(self) -> None:
+        from comments.actions import moderate_comment
+
+        story = self.make_story()
+        hidden = post_comment(story, self.alice, "To be hidden.")
+        reply = post_comment(story, self.charlie, "A reply under it.", parent=hidden)
+        moderate_comment(hidden, self.bob, "hide")
+        url = reverse("api:comments", args=[story.slug])
+        listed = [c["id"] for c in self.client.get(url).json()["comments"]]
+        self.assertNotIn(reply.pk, listed, "as on the page")
+        self.client.force_login(self.charlie)
+        errors = [
+            self.client.post(
+                url, json.dumps({"body": "Hi", "parent": pk}), content_type="application/json"
+            )
+            .json()["error"]
+            .replace(str(pk), "N")
+            for pk in (hidden.pk, 999_999)
+        ]
+        self.assertEqual(errors[0], errors[1], "a hidden comment answers as a missing one")
+        response = self.client.post(f"/comments/{hidden.pk}/moderate/", {"action": "restore"})
+        self.assertEqual(response.status_code, 404)

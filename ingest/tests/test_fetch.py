@@ -206,3 +206,49 @@ class CompressionBombTests(SimpleTestCase):
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
         self.assertLess(peak, 8 * 2**20, "decompressed a bounded step at a time")
+
+
+class AllowEntryParsingTests(SimpleTestCase):
+    def test_a_malformed_entry_opens_nothing(self) -> None:
+        from tidings.safehttp import parse_allow_entry
+
+        self.assertEqual(parse_allow_entry("[::1]:8080"), ("::1", 8080))
+        self.assertEqual(parse_allow_entry("10.0.0.0/8:443"), ("10.0.0.0/8", 443))
+        for typo in ("[127.0.0.1]:9001x", "[::1", "intranet:", ":80", "host:port"):
+            with self.subTest(typo):
+                self.assertEqual(parse_allow_entry(typo)[0], "")
+        with loopback_server() as port, self.assertRaisesMessage(FetchError, "loopback"):
+            fetch(f"http://127.0.0.1:{port}/page", allow=[f"[127.0.0.1]:{port}x"])
+
+
+class SlowDnsTests(SimpleTestCase):
+    def test_a_lookup_that_hangs_ends_within_its_time(self) -> None:
+        import time
+        from unittest import mock
+
+        from tidings import safehttp
+
+        # No name server on loopback can be made slow for the system resolver: a lookup that
+        # takes a minute stands in for one.
+        def stuck(*args: Any, **kwargs: Any) -> list[Any]:
+            time.sleep(3)
+            return []
+
+        with (
+            mock.patch.object(safehttp, "DNS_SECONDS", 0.5),
+            mock.patch("socket.getaddrinfo", stuck),
+        ):
+            started = time.monotonic()
+            with self.assertRaisesMessage(FetchError, "no answer in 0.5 s"):
+                fetch("http://slow-dns.example/feed")
+            self.assertLess(time.monotonic() - started, 2)
+
+
+class ThrottleKeyTests(SimpleTestCase):
+    def test_long_keys_fit_the_column(self) -> None:
+        from accounts.actions import _stored_key
+
+        long = "mail:" + "ΐ" * 300
+        self.assertLessEqual(len(_stored_key(long)), 200)
+        self.assertNotEqual(_stored_key(long), _stored_key(long + "x"))
+        self.assertEqual(_stored_key("login:ip:1.2.3.4"), "login:ip:1.2.3.4")

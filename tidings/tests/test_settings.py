@@ -164,3 +164,22 @@ class DemoKeyBannerTests(SimpleTestCase):
             self.assertContains(self.client.get("/login/"), "uses the public demo secret key")
         with self.settings(DEMO_KEY_IN_USE=False):
             self.assertNotContains(self.client.get("/login/"), "public demo secret key")
+
+
+class DebugFilterTests(SimpleTestCase):
+    def test_tokens_in_urls_and_auth_settings_are_hidden(self) -> None:
+        from tidings.debug import CredentialSafeFilter
+
+        cleanse = CredentialSafeFilter().cleanse_setting
+        self.assertEqual(
+            cleanse("SENTRY", "https://abc123@o1.ingest.example/4"),
+            "https://********************@o1.ingest.example/4",
+        )
+        self.assertEqual(
+            cleanse("BROKER_LIKE", "amqp://guest:pw@mq:5672//"), "********************"
+        )
+        self.assertEqual(
+            cleanse("UPSTREAM", "amqp://guest:pw@mq:5672//"),
+            "amqp://guest:********************@mq:5672//",
+        )
+        self.assertEqual(cleanse("AUTH_HEADER", "Bearer xyz"), "********************")
