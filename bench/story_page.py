@@ -49,6 +49,7 @@ def run(*, quick: bool = False) -> None:
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1",
+            "SITE_URL": "http://127.0.0.1",  # production needs one; plain http: no redirect
             "LOG_LEVEL": "WARNING",
         }
         env.pop("DATABASE_URL", None)
