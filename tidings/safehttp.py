@@ -12,7 +12,6 @@ import ssl
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -119,12 +118,17 @@ def system_resolver(host: str, port: int) -> list[str]:
     """getaddrinfo, given DNS_SECONDS: it has no timeout of its own, and a slow name server
     would otherwise hold a request before its overall deadline even starts."""
     lookup = _DNS.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    # Polled in short sleeps, not future.result(timeout): a timed wait on a condition takes an
+    # absolute deadline, which a shifted clock (libfaketime in CI) stretches into years.
+    deadline = time.monotonic() + DNS_SECONDS
+    while not lookup.done() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if not lookup.done():
+        lookup.cancel()
+        message = f"cannot resolve {host}: no answer in {DNS_SECONDS:g} s"
+        raise SafeHTTPError("dns", message)
     try:
-        infos = lookup.result(timeout=DNS_SECONDS)
-    except FutureTimeout:
-        raise SafeHTTPError(
-            "dns", f"cannot resolve {host}: no answer in {DNS_SECONDS:g} s"
-        ) from None
+        infos = lookup.result()
     except socket.gaierror as exc:
         raise SafeHTTPError("dns", f"cannot resolve {host}: {exc.strerror}") from None
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
