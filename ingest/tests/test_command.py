@@ -1,6 +1,5 @@
 """`manage.py ingest`, as an integrator runs it on files."""
 
-import json
 import os
 import subprocess
 import sys
@@ -13,31 +12,17 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from ingest.actions import save_ingested_story
+from ingest.tests import IngestCommandTestCase
 from ingest.textparse import parse_text
 from stories.models import Image, Publisher, Story
 from tidings.sample.photos import draw_photo
-from tidings.test import BaseTestCase
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CAPTION_FIRST = str(FIXTURES / "text" / "caption_first.txt")
 ARTICLE = str(FIXTURES / "html" / "article_jsonld.html")
 
 
-class IngestCommandTests(BaseTestCase):
-    def run_ingest(self, *args: str, failures: int = 0) -> list[dict]:
-        """The JSON lines printed; the command must fail (exit non-zero) iff inputs failed."""
-        out = StringIO()
-        try:
-            call_command("ingest", *args, stdout=out, stderr=StringIO())
-            error = ""
-        except CommandError as exc:
-            error = str(exc)
-        if failures:
-            self.assertIn(f"{failures} of", error)
-        else:
-            self.assertEqual(error, "")
-        return [json.loads(line) for line in out.getvalue().splitlines()]
-
+class IngestCommandTests(IngestCommandTestCase):
     def test_dry_run_json_lines_in_input_order(self) -> None:
         lines = self.run_ingest(CAPTION_FIRST, ARTICLE, "--dry-run", "--json")
         self.assertEqual([line["input"] for line in lines], [CAPTION_FIRST, ARTICLE])

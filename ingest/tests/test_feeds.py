@@ -1,16 +1,13 @@
 """Feeds: parsed from bytes we hold, hostile XML refused, one story per entry."""
 
-import json
 import tempfile
-from io import StringIO
 from pathlib import Path
 
-from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase
 
 from ingest.feeds import FeedError, parse_feed
+from ingest.tests import IngestCommandTestCase
 from ingest.tests.test_fetch import loopback_server
-from tidings.test import BaseTestCase
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 
@@ -45,21 +42,7 @@ class ParseFeedTests(SimpleTestCase):
             parse_feed(str(FEEDS / "chronicle.rss").encode())
 
 
-class IngestFeedTests(BaseTestCase):
-    def run_ingest(self, *args: str, failures: int = 0) -> list[dict]:
-        """The JSON lines printed; the command must fail (exit non-zero) iff inputs failed."""
-        out = StringIO()
-        try:
-            call_command("ingest", *args, stdout=out, stderr=StringIO())
-            error = ""
-        except CommandError as exc:
-            error = str(exc)
-        if failures:
-            self.assertIn(f"{failures} of", error)
-        else:
-            self.assertEqual(error, "")
-        return [json.loads(line) for line in out.getvalue().splitlines()]
-
+class IngestFeedTests(IngestCommandTestCase):
     def test_one_line_per_entry_using_full_content_or_the_linked_page(self) -> None:
         with loopback_server() as port, tempfile.TemporaryDirectory() as folder:
             feed = (
