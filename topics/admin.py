@@ -67,7 +67,7 @@ class TopicAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.action(description="Reject: not a topic (never proposed again)")
+    @admin.action(description="Reject: not a topic (never proposed again)", permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[Topic]) -> None:
         n = reject_topics(queryset)
         self.message_user(request, f"{n} topics rejected; the tagger will not propose them again.")
