@@ -154,37 +154,27 @@ def may_mail(address: str, sender: str) -> bool:
     return throttle(f"mail:{address}", limit=MAILS_PER_ADDRESS_ALL, window=MAIL_WINDOW)
 
 
-def send_confirmation(user: User, next_page: str = "", *, sender: str = "") -> bool:
-    if not may_mail(user.email, sender or f"user:{user.pk}"):
+def _mail(user: User, sender: str, subject: str, template: str, **context: str) -> bool:
+    """One account email to the user's address, within the per-address caps."""
+    if not may_mail(user.email, sender):
         return False
-    context = {
-        "user": user,
-        "url": confirmation_url(user, next_page),
-        "SITE_NAME": settings.SITE_NAME,
-    }
-    send_mail(
-        f"Confirm your address on {settings.SITE_NAME}",
-        render_to_string("accounts/email/confirm.txt", context),
-        None,
-        [user.email],
-    )
+    body = render_to_string(template, {"user": user, "SITE_NAME": settings.SITE_NAME, **context})
+    send_mail(subject, body, None, [user.email])
     return True
+
+
+def send_confirmation(user: User, next_page: str = "", *, sender: str = "") -> bool:
+    return _mail(
+        user, sender or f"user:{user.pk}", f"Confirm your address on {settings.SITE_NAME}",
+        "accounts/email/confirm.txt", url=confirmation_url(user, next_page),
+    )  # fmt: skip
 
 
 def send_address_taken(user: User, *, sender: str) -> bool:
     """To the owner of an address someone tried to sign up with again."""
-    if not may_mail(user.email, sender):
-        return False
-    context = {
-        "user": user,
-        "SITE_NAME": settings.SITE_NAME,
-        "login_url": settings.SITE_URL + reverse("login"),
-        "reset_url": settings.SITE_URL + reverse("password_reset"),
-    }
-    send_mail(
-        f"Someone tried to sign up on {settings.SITE_NAME} with your address",
-        render_to_string("accounts/email/address_taken.txt", context),
-        None,
-        [user.email],
-    )
-    return True
+    return _mail(
+        user, sender, f"Someone tried to sign up on {settings.SITE_NAME} with your address",
+        "accounts/email/address_taken.txt",
+        login_url=settings.SITE_URL + reverse("login"),
+        reset_url=settings.SITE_URL + reverse("password_reset"),
+    )  # fmt: skip

@@ -18,6 +18,7 @@ from django.contrib.auth.forms import (
 from django.core import signing
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.actions import count_failure, throttle, wait_before_retry
 from accounts.models import User
@@ -81,6 +82,14 @@ def client_address(request: HttpRequest | None) -> str:
             except ValueError:
                 return "unknown"  # a proxy we trust passed on garbage: count it as one client
     return address
+
+
+def safe_next(request: HttpRequest) -> str:
+    """The `next` page asked for, if it is on this site; else an empty string."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return ""
 
 
 def reader_of(request: HttpRequest) -> User:

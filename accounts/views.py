@@ -10,7 +10,6 @@ from django.contrib.auth.views import LoginView
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.actions import (
@@ -31,6 +30,7 @@ from accounts.forms import (
     ThrottledAuthenticationForm,
     client_address,
     device_cookie_value,
+    safe_next,
 )
 from accounts.models import User
 
@@ -54,14 +54,6 @@ class SignInView(LoginView):
         response = super().form_valid(form)
         remember_device(response, form.get_user())
         return response
-
-
-def safe_next(request: HttpRequest) -> str:
-    """The `next` page asked for, if it is on this site; else an empty string."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return ""
 
 
 def signup(request: HttpRequest) -> HttpResponse:

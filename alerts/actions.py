@@ -240,36 +240,28 @@ def deliver_due(limit: int = 500) -> int:
 def _send_concurrently(attempts: list[_Attempt]) -> int:
     """Post every prepared webhook delivery (network only, no database in the threads), then
     record the outcomes here, one by one."""
-    from alerts.channels import CHANNELS
-
     if not attempts:
         return 0
-
-    def post(attempt: _Attempt) -> Exception | None:
-        try:
-            CHANNELS[attempt.delivery.channel].send(attempt.delivery, attempt.message)
-        except Exception as exc:
-            return exc
-        return None
-
     workers = min(settings.WEBHOOK_CONCURRENCY, len(attempts))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook") as pool:
-        outcomes = list(pool.map(post, attempts))
+        outcomes = list(pool.map(_send, attempts))
     return sum(_finish(attempt, error) for attempt, error in zip(attempts, outcomes, strict=True))
 
 
 def deliver(delivery_id: int) -> bool:
+    attempt = _prepare(delivery_id)
+    return False if attempt is None else _finish(attempt, _send(attempt))
+
+
+def _send(attempt: _Attempt) -> Exception | None:
+    """Hand the message to its channel; a failure, whatever it is, is this delivery's alone."""
     from alerts.channels import CHANNELS
 
-    attempt = _prepare(delivery_id)
-    if attempt is None:
-        return False
-    error: Exception | None = None
     try:
         CHANNELS[attempt.delivery.channel].send(attempt.delivery, attempt.message)
     except Exception as exc:
-        error = exc
-    return _finish(attempt, error)
+        return exc
+    return None
 
 
 def _prepare(delivery_id: int) -> _Attempt | None:

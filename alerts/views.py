@@ -16,11 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.forms import reader_of
+from accounts.forms import reader_of, safe_next
 from alerts import actions
 from alerts.forms import FollowForm, ImportForm, WebhookForm
 from alerts.models import Alert, Follow, WebhookEndpoint
@@ -35,10 +34,7 @@ _TOPIC_PATH = re.compile(r"/topics/([-\w]+)/")
 
 
 def _next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
+    return safe_next(request) or default
 
 
 @require_POST

@@ -446,7 +446,7 @@ class Tagger:
             if taken.claim(start, stop):
                 group = owners[form]
                 group.mentions.append(_Mention(start, stop, form, group.kind))
-        for group in owners.values():
+        for group in {id(g): g for g in owners.values()}.values():  # each group once
             group.mentions.sort(key=lambda m: m.start)
 
     @staticmethod
