@@ -96,6 +96,17 @@ class WorkerProcessTests(SimpleTestCase):
                 30,
                 "every schedule to be ticked",
             )
+            # What those runs enqueued (the story's fan-out, deliveries) is done too.
+            wait_for(
+                lambda: (
+                    not self.query(
+                        "SELECT 1 FROM django_tasks_database_dbtaskresult "
+                        "WHERE status != 'SUCCESSFUL'"
+                    )
+                ),
+                30,
+                "the queue to drain",
+            )
         except AssertionError as exc:
             problem = exc
         finally:
