@@ -1,5 +1,7 @@
 import datetime as dt
 import hashlib
+import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -10,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Throttle, User
+from accounts.models import ApiToken, Throttle, User
 from accounts.permissions import grant
 from tidings.db import save_fields
 
@@ -178,3 +180,91 @@ def send_address_taken(user: User, *, sender: str) -> bool:
         login_url=settings.SITE_URL + reverse("login"),
         reset_url=settings.SITE_URL + reverse("password_reset"),
     )  # fmt: skip
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "tid_"  # noqa: S105 (a marker that names our tokens, not a secret)
+TOKENS_PER_USER = 20
+# A token's use is written down at most this often: a busy integrator must not cost a write
+# per request.
+LAST_USED_EVERY = dt.timedelta(minutes=1)
+
+
+class TokenError(ValueError):
+    """A token that may not be made; the message says which rule refused it."""
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def allowed_scopes(user: User) -> set[str]:
+    """Publishing is for editors; every account may read and act as itself."""
+    scopes = {ApiToken.Scope.READ.value, ApiToken.Scope.FOLLOW.value}
+    if user.is_editor:
+        scopes.add(ApiToken.Scope.PUBLISH.value)
+    return scopes
+
+
+@transaction.atomic
+def create_api_token(
+    user: User,
+    name: str,
+    scopes: Iterable[str] | None = None,
+    *,
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token and its secret, which is shown once and never stored. Without `scopes`,
+    every scope the account may have."""
+    allowed = allowed_scopes(user)
+    wanted = set(allowed if scopes is None else scopes)
+    unknown = wanted - set(ApiToken.Scope.values)
+    if unknown:
+        raise TokenError(f"unknown scope {sorted(unknown)[0]!r}: use read, follow or publish")
+    if not wanted:
+        raise TokenError("choose at least one scope: read, follow or publish")
+    if wanted - allowed:
+        raise TokenError("only editors may have tokens that publish")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise TokenError("the expiry must lie in the future")
+    if user.api_tokens.filter(revoked_at__isnull=True).count() >= TOKENS_PER_USER:
+        raise TokenError(
+            f"you have {TOKENS_PER_USER} tokens, the most an account may have; revoke one first"
+        )
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=" ".join(name.split())[:100] or "API token",
+        prefix=raw[:12],
+        digest=token_digest(raw),
+        scopes=sorted(wanted),
+        expires_at=expires_at,
+    )
+    token.full_clean()
+    token.save()
+    return token, raw
+
+
+def revoke_api_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        save_fields(token, revoked_at=timezone.now())
+
+
+def find_api_token(raw: str) -> ApiToken | None:
+    """The live token with this secret, its use recorded; None for anything else (unknown,
+    revoked, expired, or an account that was switched off)."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.is_active or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -20,8 +20,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts.actions import count_failure, throttle, wait_before_retry
-from accounts.models import User
+from accounts.actions import allowed_scopes, count_failure, throttle, wait_before_retry
+from accounts.models import ApiToken, User
 
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 FREE_TRIES_PER_NAME = 5  # from one client
@@ -268,3 +268,21 @@ class ConfirmingSetPasswordForm(SetPasswordForm):
         if commit:
             user.save()
         return user
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What it is for, such as “Slack bot”.")
+    scopes = forms.MultipleChoiceField(
+        choices=ApiToken.Scope.choices, widget=forms.CheckboxSelectMultiple, initial=["read"]
+    )
+    expires_in_days = forms.IntegerField(
+        min_value=1, max_value=3650, required=False, label="Expires in (days)",
+        help_text="Empty: it never expires. You can revoke it at any time.",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = allowed_scopes(user)
+        field = self.fields["scopes"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [c for c in ApiToken.Scope.choices if c[0] in allowed]

@@ -118,3 +118,39 @@ class Throttle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class ApiToken(models.Model):
+    """A secret an integrator sends as `Authorization: Bearer …`. Only its SHA-256 is kept: the
+    token is shown once, when it is made. Tokens are long random strings, so a fast hash is as
+    good as a slow one here, and it lets a request find its token with one indexed lookup."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read stories, topics and your own follows and alerts"
+        FOLLOW = "follow", "Act as you: follow topics, mark alerts read, webhooks, comments"
+        PUBLISH = "publish", "Publish and edit stories (editors only)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, validators=[one_line], help_text="What it is for.")
+    prefix = models.CharField(
+        max_length=16, help_text="The token's first characters, to tell tokens apart."
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        now = dt.datetime.now(dt.UTC)
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -10,11 +10,15 @@ from django.contrib.auth.views import LoginView
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.actions import (
+    TokenError,
     confirm_email,
+    create_api_token,
     read_confirmation,
+    revoke_api_token,
     send_address_taken,
     send_confirmation,
     sign_up,
@@ -25,6 +29,7 @@ from accounts.forms import (
     DEVICE_COOKIE,
     DEVICE_MAX_AGE,
     SIGNUPS_PER_ADDRESS,
+    ApiTokenForm,
     ReaderSettingsForm,
     SignupForm,
     ThrottledAuthenticationForm,
@@ -32,7 +37,7 @@ from accounts.forms import (
     device_cookie_value,
     safe_next,
 )
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 
 def remember_device(response: HttpResponse, user: User) -> None:
@@ -142,3 +147,45 @@ def reader_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your settings are saved.")
         return redirect("accounts:settings")
     return render(request, "accounts/settings.html", {"form": form})
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """Make and revoke API tokens. A new token is shown on this one answer and never again
+    (only its hash is kept), so the page is not cached anywhere."""
+    user = request.user
+    assert isinstance(user, User)
+    form = ApiTokenForm(user=user)
+    new_token = ""
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            raw_id = request.POST["revoke"]
+            token = (
+                ApiToken.objects.filter(user=user, pk=int(raw_id)).first()
+                if raw_id.isdigit() else None
+            )  # fmt: skip
+            if token is not None:
+                revoke_api_token(token)
+                messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+            return redirect("accounts:api_tokens")
+        form = ApiTokenForm(request.POST, user=user)
+        if form.is_valid():
+            days = form.cleaned_data["expires_in_days"]
+            expires = timezone.now() + dt.timedelta(days=days) if days else None
+            try:
+                _, new_token = create_api_token(
+                    user, form.cleaned_data["name"], form.cleaned_data["scopes"],
+                    expires_at=expires,
+                )  # fmt: skip
+            except TokenError as exc:
+                form.add_error(None, str(exc))
+            else:
+                form = ApiTokenForm(user=user)
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    response = render(
+        request,
+        "accounts/api_tokens.html",
+        {"form": form, "tokens": tokens, "new_token": new_token, "now": timezone.now()},
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -105,6 +105,11 @@ def add_webhook(reader: User, url: str) -> WebhookEndpoint:
     return WebhookEndpoint.objects.create(reader=reader, url=url)
 
 
+def remove_webhook(reader: User, endpoint_id: int) -> bool:
+    """False when the reader has no such endpoint (someone else's is as good as none)."""
+    return WebhookEndpoint.objects.filter(reader=reader, id=endpoint_id).delete()[0] > 0
+
+
 @transaction.atomic
 def apply_one_click(action: str, reader_id: int, follow_ids: list[int]) -> int:
     """The one-click links in alerts; returns how many follows changed."""

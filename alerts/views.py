@@ -237,7 +237,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
             endpoint_id = request.POST["delete"]
             if not endpoint_id.isdigit():
                 return HttpResponseBadRequest("delete: the id of one of your endpoints")
-            WebhookEndpoint.objects.filter(reader=reader, id=int(endpoint_id)).delete()
+            actions.remove_webhook(reader, int(endpoint_id))
             return redirect("alerts:webhooks")
         form = WebhookForm(request.POST)
         if form.is_valid():

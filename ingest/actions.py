@@ -20,7 +20,7 @@ from ingest.models import Fingerprint, IngestedItem, Source
 from ingest.photos import PhotoError, download_photo
 from ingest.pipeline import IngestError, parse_entry
 from ingest.textparse import ParsedStory
-from stories.actions import ensure_publisher, publish_story, save_image, save_story
+from stories.actions import ensure_publisher, publish_story, save_image, save_story, unique_slug
 from stories.models import Publisher, Story
 
 log = logging.getLogger(__name__)
@@ -98,16 +98,12 @@ def save_ingested_story(
     All or nothing: a failure part-way leaves no story, image or publisher behind.
     """
     headline = parsed.headline or parsed.body[0][:120]
-    base = slugify(headline)[:180] or "story"
-    slug, n = base, 1
-    while Story.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
+    slug = unique_slug(headline)
     image = None
     if photo is not None:
         image = save_image(
             content=photo,
-            filename=f"{base[:80]}.jpg",
+            filename=f"{slug[:80]}.jpg",
             alt_text=(parsed.image.alt_text or parsed.image.display_caption or headline)[:300],
             display_caption=parsed.image.display_caption or "",
             caption=parsed.image.caption or "",

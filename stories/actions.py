@@ -4,6 +4,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from alerts.actions import queue_fan_out
 from alerts.models import Event
@@ -84,6 +85,33 @@ def publish_due_stories() -> int:
     """Publish every scheduled story whose time has come; safe to run from any number of workers."""
     due = Story.objects.filter(status=Story.Status.SCHEDULED, published_at__lte=timezone.now())
     return sum(publish_if_due(story_id) for story_id in due.values_list("id", flat=True))
+
+
+def unique_slug(headline: str) -> str:
+    """A slug for a new story: the headline's, numbered when taken."""
+    base = slugify(headline)[:180] or "story"
+    slug, n = base, 1
+    while Story.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+# Changing these changes what the story is about: a published story is tagged again.
+TEXT_FIELDS = frozenset({"headline", "standfirst", "body", "byline"})
+
+
+@transaction.atomic
+def edit_story(story: Story, **fields: Any) -> Story:
+    """Save an editor's changes. A published story whose text changed is re-tagged; its
+    followers hear of it only through a significant update (`flag_significant_update`)."""
+    for name, value in fields.items():
+        setattr(story, name, value)
+    story.full_clean(exclude=["slug"])
+    story.save()
+    if story.status == Story.Status.PUBLISHED and TEXT_FIELDS & set(fields):
+        tag_story(story)
+    return story
 
 
 @transaction.atomic

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "template_partials",
+    "ninja",
     "tidings",
     "accounts",
     "stories",
@@ -221,6 +222,10 @@ ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 1000)
 WEBHOOK_ALLOW = env_list("WEBHOOK_ALLOW", [])
 # Endpoints a reader may register, and webhook posts in flight at once per worker.
 WEBHOOKS_PER_READER = env_int("WEBHOOKS_PER_READER", 5)
+# The integrator API (/api/v1/): requests a minute per token or signed-in reader, and per
+# address for calls without one.
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 300)
+API_ANON_RATE_PER_MINUTE = env_int("API_ANON_RATE_PER_MINUTE", 60)
 WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 8)
 # Seconds one webhook attempt may take in all (connect, send, answer).
 WEBHOOK_DEADLINE = env_int("WEBHOOK_DEADLINE", 10)

@@ -12,6 +12,7 @@ from accounts.forms import (
 )
 from accounts.views import SignInView
 from stories.views import home
+from tidings.api import api
 from tidings.views import healthz, media
 
 admin.site.site_header = "tidings newsroom"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("topics/", include("topics.urls")),
     path("reuse/", include("reuse.urls")),
     path("comments/", include("comments.urls")),
+    path("api/v1/", api.urls),
     path("api/", include("stories.api_urls")),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -40,13 +40,13 @@ class ClosedCommentsTests(BaseTestCase):
         )
         self.assertContains(response, "Comments have not been enabled for this article.")
         response = self.client.post(
-            reverse("api:comments", args=[story.slug]),
+            f"/api/v1/stories/{story.pk}/comments",
             json.dumps({"body": "Hello"}),
             content_type="application/json",
         )
         self.assertEqual(response.status_code, 403)
         self.assertEqual(
-            response.json(), {"error": "Comments have not been enabled for this article."}
+            response.json()["error"]["message"], "Comments have not been enabled for this article."
         )
         self.assertFalse(Comment.objects.exists())
 
@@ -319,7 +319,11 @@ class ReplyAlertTests(BaseTestCase):
 class ApiTests(BaseTestCase):
     def test_story_json_carries_credits_copyright_and_licence(self) -> None:
         story = self.make_story(photo=True, reusable=True)
-        data = self.client.get(reverse("api:story", args=[story.slug])).json()
+        response = self.client.get(reverse("api:story", args=[story.slug]))
+        self.assertRedirects(
+            response, f"/api/v1/stories/{story.pk}", status_code=308, fetch_redirect_response=False
+        )
+        data = self.client.get(f"/api/v1/stories/{story.pk}").json()
         rights = data["rights"]
         self.assertIn("Copyright Chronicle Media Ltd", rights["copyright"])
         self.assertEqual(rights["photo_credit"], "Photo by Lena Brandt/Coast")
@@ -327,12 +331,18 @@ class ApiTests(BaseTestCase):
         self.assertEqual(rights["byline"], "Ana Costa")
         self.assertIn(story.get_absolute_url(), rights["attribution"])
         self.assertEqual(data["photo"]["credit"], "Photo by Lena Brandt/Coast")
-        listing = self.client.get(reverse("api:stories")).json()
-        self.assertEqual(listing["stories"][0]["rights"], rights)
+        listing = self.client.get(reverse("api:stories"), follow=True).json()
+        self.assertEqual(listing["items"][0]["rights"], rights)
 
     def test_comments_through_the_api(self) -> None:
         story = self.make_story()
-        url = reverse("api:comments", args=[story.slug])
+        self.assertRedirects(
+            self.client.post(reverse("api:comments", args=[story.slug])),
+            f"/api/v1/stories/{story.pk}/comments",
+            status_code=308,
+            fetch_redirect_response=False,
+        )
+        url = f"/api/v1/stories/{story.pk}/comments"
         self.assertEqual(
             self.client.post(url, "{}", content_type="application/json").status_code, 401
         )
@@ -396,9 +406,9 @@ class HiddenThingsTests(BaseTestCase):
 
 
 class InvalidInputTests(BaseTestCase):
-    def test_bad_api_fields_get_a_400_naming_the_field_and_nothing_is_posted(self) -> None:
+    def test_bad_api_fields_get_a_422_naming_the_field_and_nothing_is_posted(self) -> None:
         story = self.make_story()
-        url = reverse("api:comments", args=[story.slug])
+        url = f"/api/v1/stories/{story.pk}/comments"
         self.client.force_login(self.alice)
         cases = {
             '{"body": "Hi", "parent": "abc"}': "parent",
@@ -411,14 +421,17 @@ class InvalidInputTests(BaseTestCase):
             '{"body": null}': "body",
             '{"body": 12}': "body",
             '{"body": "Hi", "notify_replies": "yes"}': "notify_replies",
-            "not json": "body",
         }
         for raw, field in cases.items():
             with self.subTest(raw):
                 response = self.client.post(url, raw, content_type="application/json")
-                self.assertEqual(response.status_code, 400)
-                self.assertEqual(response.json()["field"], field)
-                self.assertTrue(response.json()["error"].startswith(f"{field}: "))
+                self.assertEqual(response.status_code, 422)
+                error = response.json()["error"]
+                self.assertEqual(error["field"], field)
+                self.assertTrue(error["message"].startswith(f"{field}: "))
+        response = self.client.post(url, "not json", content_type="application/json")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json()["error"]["code"], "bad_json")
         self.assertFalse(Comment.objects.exists())
 
     def test_deleting_a_webhook_by_a_bad_id_is_a_400(self) -> None:
@@ -467,14 +480,22 @@ class InvalidInputTests(BaseTestCase):
 
 
 class ReviewFindingsTests(BaseTestCase):
-    def test_deeply_nested_or_huge_json_is_a_400(self) -> None:
+    def test_deeply_nested_or_huge_json_is_refused_with_the_reason(self) -> None:
         story = self.make_story()
-        url = reverse("api:comments", args=[story.slug])
+        url = f"/api/v1/stories/{story.pk}/comments"
         self.client.force_login(self.alice)
-        for raw in ("[" * 100_000 + "]" * 100_000, '{"body": "' + "x" * 70_000 + '"}'):
-            response = self.client.post(url, raw, content_type="application/json")
-            self.assertEqual(response.status_code, 400)
-            self.assertEqual(response.json()["field"], "body")
+        response = self.client.post(url, "[" * 100_000 + "]" * 100_000, "application/json")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json()["error"]["code"], "bad_json")
+        response = self.client.post(url, '{"body": "' + "x" * 70_000 + '"}', "application/json")
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(response.json()["error"]["field"], "body")
+        self.assertIn("the limit is", response.json()["error"]["message"])
+        with self.settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000):
+            response = self.client.post(url, '{"body": "' + "x" * 2000 + '"}', "application/json")
+        self.assertEqual(response.status_code, 413)
+        self.assertEqual(response.json()["error"]["code"], "too_large")
+        self.assertFalse(Comment.objects.exists())
 
     def test_hidden_comments_and_their_replies_tell_nothing_through_the_api(self) -> None:
         from comments.actions import moderate_comment
@@ -483,7 +504,7 @@ class ReviewFindingsTests(BaseTestCase):
         hidden = post_comment(story, self.alice, "To be hidden.")
         reply = post_comment(story, self.charlie, "A reply under it.", parent=hidden)
         moderate_comment(hidden, self.bob, "hide")
-        url = reverse("api:comments", args=[story.slug])
+        url = f"/api/v1/stories/{story.pk}/comments"
         listed = [c["id"] for c in self.client.get(url).json()["comments"]]
         self.assertNotIn(reply.pk, listed, "as on the page")
         self.client.force_login(self.charlie)
@@ -491,7 +512,7 @@ class ReviewFindingsTests(BaseTestCase):
             self.client.post(
                 url, json.dumps({"body": "Hi", "parent": pk}), content_type="application/json"
             )
-            .json()["error"]
+            .json()["error"]["message"]
             .replace(str(pk), "N")
             for pk in (hidden.pk, 999_999)
         ]

@@ -1,0 +1,147 @@
+"""The integrator API at /api/v1/: django-ninja, each app's router (`<app>/api.py`) mounted
+here. Errors are always `{"error": {"code", "message", "field"?}}`; reads carry an ETag; every
+caller has a rate limit (`tidings.apikit`)."""
+
+import hashlib
+import math
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from alerts.api import router as alerts_router
+from stories.api import router as stories_router
+from tidings.apikit import Anyone, ApiError, BearerToken, CallerThrottle, SiteSession
+from topics.api import router as topics_router
+
+
+class TidingsAPI(NinjaAPI):
+    def create_response(
+        self,
+        request: HttpRequest,
+        data: Any,
+        *,
+        status: int | None = None,
+        temporal_response: HttpResponse | None = None,
+    ) -> HttpResponse:
+        response = super().create_response(
+            request, data, status=status, temporal_response=temporal_response
+        )
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            # What a token may see differs from what the anonymous may: caches must key on it.
+            response["Vary"] = "Authorization, Cookie"
+            response["Cache-Control"] = "private, no-cache"
+            etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+            response["ETag"] = etag
+            wanted = request.headers.get("If-None-Match", "")
+            if etag in {tag.strip().removeprefix("W/") for tag in wanted.split(",")} or (
+                wanted.strip() == "*"
+            ):
+                not_modified = HttpResponseNotModified()
+                for header in ("ETag", "Vary", "Cache-Control"):
+                    not_modified[header] = response[header]
+                return not_modified
+        return response
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, field: str | None = None
+) -> HttpResponse:
+    detail: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        detail["field"] = field
+    return api.create_response(request, {"error": detail}, status=status)
+
+
+api = TidingsAPI(
+    title="tidings API",
+    version="1",
+    description="Stories, topics, follows and alerts. Send a token as "
+    "`Authorization: Bearer TOKEN` (make one on your account's API tokens page, or with "
+    '`manage.py apitoken`). Errors are `{"error": {"code", "message", "field"}}`.',
+    urls_namespace="api-v1",
+    auth=[BearerToken(), SiteSession(csrf=True), Anyone()],
+    throttle=[CallerThrottle()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    location = [str(part) for part in first.get("loc", ())]
+    # ("body", "payload", "headline") → "headline"; ("query", "filters", "since") → "since"
+    if location and location[0] in ("body", "query", "path", "header", "cookie", "form"):
+        location.pop(0)
+    if location and location[0] in ("payload", "filters"):
+        location.pop(0)
+    where = ".".join(location) or None
+    message = str(first.get("msg") or "invalid input").removeprefix("Value error, ")
+    if first.get("type") == "json_invalid":
+        return error_response(request, 400, "bad_json", "the body is not valid JSON")
+    if where is None:
+        message = f"send a JSON object with the fields the schema names ({message})"
+    return error_response(
+        request, 422, "invalid", f"{where}: {message}" if where else message, where
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthenticated", "sign in or send a bearer token")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 429: "rate_limited"}  # fmt: skip
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        return error_response(request, 400, "bad_json", f"the body is not valid JSON: {message}")
+    if isinstance(exc, Throttled):
+        message = (
+            f"over the limit of {settings.API_RATE_PER_MINUTE} requests a minute per token "
+            f"({settings.API_ANON_RATE_PER_MINUTE} without one); see Retry-After"
+        )
+    elif exc.status_code == 403 and "CSRF" in message:
+        message = (
+            "the site's session needs its CSRF token (X-CSRFToken); integrators send a bearer token"
+        )
+    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), message)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", str(exc) or "no such thing here")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, 403, "forbidden", str(exc) or "not allowed")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        request, 413, "too_large", f"the request body is over {math.ceil(limit / 1024)} KiB"
+    )
+
+
+def _mount() -> None:
+
+    api.add_router("/stories", stories_router)
+    api.add_router("/topics", topics_router)
+    api.add_router("/me", alerts_router)
+
+
+_mount()

@@ -1,0 +1,92 @@
+"""/api/v1/topics: find a topic by the start of its name or an alias, and read one."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from ninja import Field as SchemaField
+from ninja import Query, Router, Schema
+
+from tidings.apikit import ApiError, answers, decode_cursor, encode_cursor
+from topics.models import StoryTopic, Topic
+from topics.schemas import TopicOut, TopicPage
+
+router = Router(tags=["topics"])
+
+
+class TopicFilters(Schema):
+    q: str | None = SchemaField(None, max_length=100, description="the start of a name or alias")
+    kind: Topic.Kind | None = None
+    cursor: str | None = SchemaField(None, max_length=500)
+    limit: int = SchemaField(20, ge=1, le=100)
+
+
+def _brief(topic: Topic) -> dict[str, Any]:
+    return {"slug": topic.slug, "name": topic.name, "kind": topic.kind}
+
+
+def _starts(text: str, prefix: str) -> bool:
+    """A name or alias matches when it, or one of its words, starts with the prefix."""
+    text = text.casefold()
+    return text.startswith(prefix) or any(word.startswith(prefix) for word in text.split())
+
+
+@router.get("", response=answers(TopicPage), summary="Topics, by name or alias prefix")
+def list_topics(request: HttpRequest, filters: Query[TopicFilters]) -> dict[str, Any]:
+    topics = Topic.objects.live().order_by("name", "id")
+    if filters.kind is not None:
+        topics = topics.filter(kind=filters.kind)
+    if filters.cursor:
+        name, last_id = decode_cursor(filters.cursor, 2)
+        if not isinstance(name, str) or not isinstance(last_id, int):
+            raise ApiError(422, "invalid", "cursor: pass back a `next` value unchanged", "cursor")
+        topics = topics.filter(Q(name__gt=name) | Q(name=name, id__gt=last_id))
+    prefix = " ".join((filters.q or "").split()).casefold()
+    found: list[Topic] = []
+    if prefix:
+        # The database narrows (name or alias text contains the prefix); the exact rule,
+        # "a word starts with it", is applied here, where aliases are a list again.
+        narrowed = topics.filter(Q(name__icontains=prefix) | Q(aliases__icontains=prefix))
+        for topic in narrowed.iterator(chunk_size=500):
+            names = [topic.name, *(a for a in topic.aliases if isinstance(a, str))]
+            if any(_starts(name, prefix) for name in names):
+                found.append(topic)
+                if len(found) > filters.limit:
+                    break
+    else:
+        found = list(topics[: filters.limit + 1])
+    more = len(found) > filters.limit
+    found = found[: filters.limit]
+    return {
+        "items": [_brief(t) for t in found],
+        "next": encode_cursor(found[-1].name, found[-1].pk) if more else None,
+    }
+
+
+@router.get("/{slug}", response=answers(TopicOut, 404), summary="One topic")
+def get_topic(request: HttpRequest, slug: str) -> dict[str, Any]:
+    topic = Topic.objects.filter(slug=slug, rejected=False).select_related("merged_into").first()
+    if topic is None:
+        raise ApiError(404, "not_found", f"no topic {slug!r}")
+    for _ in range(10):  # a merged topic answers as the one it joined (a cycle stops here)
+        if topic.merged_into is None:
+            break
+        topic = topic.merged_into
+    counted = Topic.objects.filter(pk=topic.pk).aggregate(
+        followers=Count("follows", distinct=True),
+        stories=Count(
+            "story_topics",
+            filter=Q(story_topics__role__in=[StoryTopic.Role.PRIMARY, StoryTopic.Role.ABOUT],
+                     story_topics__story__status="published"),
+            distinct=True,
+        ),
+    )  # fmt: skip
+    return {
+        **_brief(topic),
+        "url": settings.SITE_URL + topic.get_absolute_url(),
+        "aliases": [a for a in topic.aliases if isinstance(a, str)],
+        "description": topic.description,
+        "followers": counted["followers"],
+        "stories": counted["stories"],
+    }
