@@ -3,6 +3,7 @@ here. Errors are always `{"error": {"code", "message", "field"?}}`; reads carry 
 caller has a rate limit (`tidings.apikit`)."""
 
 import hashlib
+import logging
 import math
 from typing import Any
 
@@ -16,6 +17,8 @@ from alerts.api import router as alerts_router
 from stories.api import router as stories_router
 from tidings.apikit import Anyone, ApiError, BearerToken, CallerThrottle, SiteSession
 from topics.api import router as topics_router
+
+log = logging.getLogger(__name__)
 
 
 class TidingsAPI(NinjaAPI):
@@ -127,6 +130,14 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return error_response(request, 403, "forbidden", str(exc) or "not allowed")
+
+
+@api.exception_handler(Exception)
+def _crashed(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Logged with its traceback (and mailed to ADMINS by Django's logging, where configured);
+    # the client gets the error shape every other answer has, and nothing of the internals.
+    log.error("API error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(request, 500, "server_error", "something went wrong on our side")
 
 
 @api.exception_handler(RequestDataTooBig)

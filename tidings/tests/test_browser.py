@@ -44,3 +44,29 @@ class PhoneBrowserTests(BrowserTestCase):
         self.page.locator(".site-header").get_by_text("Sign out").first.click()
         self.page.wait_for_url(f"{self.live_server_url}/")
         self.assertTrue(self.page.get_by_role("link", name="Sign in").is_visible())
+
+
+@pytest.mark.browser
+class ApiDocsBrowserTests(BrowserTestCase):
+    def test_the_api_docs_render_from_our_own_files_within_our_csp(self) -> None:
+        problems: list[str] = []
+        outside: list[str] = []
+        self.page.on(
+            "console",
+            lambda message: problems.append(message.text) if message.type == "error" else None,
+        )
+        self.page.on(
+            "request",
+            lambda request: (
+                None
+                if request.url.startswith((self.live_server_url, "data:"))
+                else outside.append(request.url)
+            ),
+        )
+        self.page.goto(self.live_server_url + "/api/v1/docs")
+        self.page.locator(".opblock-summary-path").first.wait_for()
+        paths = self.page.locator(".opblock-summary-path").all_inner_texts()
+        self.screenshot("api-docs")
+        self.assertIn("/api/v1/me/alerts", paths)
+        self.assertEqual(outside, [], "no CDN or other outside request")
+        self.assertEqual([p for p in problems if "Content Security Policy" in p], [])
