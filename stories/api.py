@@ -17,7 +17,13 @@ from ninja import Query, Router, Schema, Status
 
 from accounts.forms import client_address
 from accounts.models import ApiToken, User
-from comments.actions import CommentError, CommentRateLimited, CommentsClosed, post_comment
+from comments.actions import (
+    RATE_WINDOW,
+    CommentError,
+    CommentRateLimited,
+    CommentsClosed,
+    post_comment,
+)
 from comments.models import Comment
 from ingest.actions import Deduper, ingest_story
 from ingest.pipeline import IngestError, parse_bytes
@@ -375,7 +381,8 @@ def add_comment(request: HttpRequest, story_id: int, payload: CommentIn) -> Stat
     except CommentsClosed as exc:
         raise ApiError(403, "comments_closed", str(exc)) from None
     except CommentRateLimited as exc:
-        raise ApiError(429, "rate_limited", str(exc)) from None
+        wait = int(RATE_WINDOW.total_seconds())
+        raise ApiError(429, "rate_limited", str(exc), retry_after=wait) from None
     except CommentError as exc:
         raise ApiError(422, "invalid", f"body: {exc}", "body") from None
     return Status(201, _comment_json(comment))

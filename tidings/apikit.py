@@ -37,9 +37,18 @@ class Error(Schema):
 class ApiError(Exception):
     """Raised by an operation: becomes the JSON error answer with this status."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        *,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.retry_after = retry_after
 
 
 # Every operation may answer these; declared so the schema tells clients (and schemathesis

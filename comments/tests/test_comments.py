@@ -361,6 +361,7 @@ class ApiTests(BaseTestCase):
                 url, json.dumps({"body": "again"}), content_type="application/json"
             )
         self.assertEqual(response.status_code, 429)
+        self.assertEqual(response["Retry-After"], "600")
 
 
 class HiddenThingsTests(BaseTestCase):
