@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Throttle, User
 from accounts.permissions import grant
-from tidings.db import save_fields
+from tidings.db import lock_row, save_fields
 
 
 def editors_group() -> Group:
@@ -228,6 +228,7 @@ def create_api_token(
         raise TokenError("only editors may have tokens that publish")
     if expires_at is not None and expires_at <= timezone.now():
         raise TokenError("the expiry must lie in the future")
+    lock_row(User, user.pk)  # two requests at once must not both fit under the limit
     if user.api_tokens.filter(revoked_at__isnull=True).count() >= TOKENS_PER_USER:
         raise TokenError(
             f"you have {TOKENS_PER_USER} tokens, the most an account may have; revoke one first"

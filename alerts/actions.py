@@ -6,6 +6,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,8 +30,8 @@ from alerts.models import (
 )
 from alerts.tokens import one_click_url
 from stories.models import Story
-from tidings.db import save_fields
-from tidings.safehttp import check_url, system_resolver
+from tidings.db import lock_row, save_fields
+from tidings.safehttp import SafeHTTPError, allowed_by, check_url, system_resolver
 from tidings.shutdown import stop_requested
 from topics.models import Topic
 
@@ -96,13 +97,26 @@ class WebhookLimit(ValueError):
 def add_webhook(reader: User, url: str) -> WebhookEndpoint:
     """Refuses (SafeHTTPError) an address that the webhook channel would refuse to post to, and
     (WebhookLimit) an endpoint past the reader's WEBHOOKS_PER_READER."""
-    limit = settings.WEBHOOKS_PER_READER
-    if WebhookEndpoint.objects.filter(reader=reader).count() >= limit:
-        raise WebhookLimit(
-            f"You have {limit} webhook endpoints, the most a reader may have; remove one first."
-        )
-    check_url(url, system_resolver, list(settings.WEBHOOK_ALLOW))
-    return WebhookEndpoint.objects.create(reader=reader, url=url)
+    allow = list(settings.WEBHOOK_ALLOW)
+    try:
+        host, address, port = check_url(url, system_resolver, allow)
+    except SafeHTTPError as exc:
+        if exc.rule == "address":
+            # Which address a name resolves to here is ours to know, not the caller's.
+            raise SafeHTTPError("address", "it is not a public address") from None
+        raise
+    if urlsplit(url).scheme != "https" and not allowed_by(host, address, port, allow):
+        # Alerts are signed but not secret-free: they travel encrypted, except to receivers
+        # the operator named (a test receiver, a trusted private network).
+        raise SafeHTTPError("scheme", "webhook endpoints must use https")
+    with transaction.atomic():
+        lock_row(User, reader.pk)  # two requests at once must not both fit under the limit
+        limit = settings.WEBHOOKS_PER_READER
+        if WebhookEndpoint.objects.filter(reader=reader).count() >= limit:
+            raise WebhookLimit(
+                f"You have {limit} webhook endpoints, the most a reader may have; remove one first."
+            )
+        return WebhookEndpoint.objects.create(reader=reader, url=url)
 
 
 def remove_webhook(reader: User, endpoint_id: int) -> bool:

@@ -1,7 +1,6 @@
 """/api/v1/me: the caller's own follows, alerts and webhooks. Nobody else's are reachable:
 every query starts from the token's reader, and an id that is not theirs answers 404."""
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +24,15 @@ from alerts.schemas import (
     WebhookIn,
     WebhookList,
 )
-from tidings.apikit import SIGNED_IN, ApiError, answers, decode_cursor, encode_cursor, need
+from tidings.apikit import (
+    SIGNED_IN,
+    ApiError,
+    answers,
+    aware,
+    decode_time_cursor,
+    encode_cursor,
+    need,
+)
 from tidings.safehttp import SafeHTTPError
 from topics.models import Topic
 
@@ -98,6 +105,8 @@ def change_follow(request: HttpRequest, slug: str, payload: FollowPatch) -> dict
     for name in ("cadence", "scope", "muted"):
         if name in fields and fields[name] is None:
             raise ApiError(422, "invalid", f"{name}: may not be null", name)
+    if "snoozed_until" in fields:
+        fields["snoozed_until"] = aware(fields["snoozed_until"], "snoozed_until")
     if fields:
         follow = actions.update_follow(follow, **fields)
     return _follow_json(follow)
@@ -152,13 +161,7 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str,
     if filters.unread:
         alerts = alerts.unread()
     if filters.cursor:
-        at, last_id = decode_cursor(filters.cursor, 2)
-        try:
-            when = dt.datetime.fromisoformat(str(at))
-        except ValueError:
-            when = None
-        if when is None or not isinstance(last_id, int):
-            raise ApiError(422, "invalid", "cursor: pass back a `next` value unchanged", "cursor")
+        when, last_id = decode_time_cursor(filters.cursor)
         alerts = alerts.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=last_id))
     page = list(alerts[: filters.limit + 1])
     more = len(page) > filters.limit

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
@@ -47,7 +46,16 @@ from stories.schemas import (
     StoryPage,
     StoryPatch,
 )
-from tidings.apikit import SIGNED_IN, ApiError, answers, caller, decode_cursor, encode_cursor, need
+from tidings.apikit import (
+    SIGNED_IN,
+    ApiError,
+    answers,
+    aware,
+    caller,
+    decode_time_cursor,
+    encode_cursor,
+    need,
+)
 from topics.models import StoryTopic, Topic
 
 router = Router(tags=["stories"])
@@ -130,9 +138,14 @@ def _comment_json(comment: Comment) -> dict[str, Any]:
 def _editor(request: HttpRequest) -> User:
     """An editor's publishing token: the scope, and still an editor today."""
     user = need(request, PUBLISH)
-    if not user.has_perm("stories.add_story"):
+    if not _is_editor(user):
         raise ApiError(403, "not_an_editor", "only editors publish; this account is not one")
     return user
+
+
+def _is_editor(user: User) -> bool:
+    """Today's answer, whatever the token says: staff, and allowed to write stories."""
+    return user.is_active and user.is_editor and user.has_perm("stories.add_story")
 
 
 def _story(request: HttpRequest, story_id: int) -> Story:
@@ -142,11 +155,7 @@ def _story(request: HttpRequest, story_id: int) -> Story:
         raise ApiError(404, "not_found", f"no story {story_id}")
     if not story.is_live:
         who = caller(request)
-        if (
-            who.user is None
-            or PUBLISH not in who.scopes
-            or not who.user.has_perm("stories.change_story")
-        ):
+        if who.user is None or PUBLISH not in who.scopes or not _is_editor(who.user):
             raise ApiError(404, "not_found", f"no story {story_id}")
     return story
 
@@ -172,21 +181,11 @@ def list_stories(request: HttpRequest, filters: Query[StoryFilters]) -> dict[str
             story_topics__topic=topic.merged_into or topic,
             story_topics__role__in=[StoryTopic.Role.PRIMARY, StoryTopic.Role.ABOUT],
         ).distinct()
-    if filters.since is not None:
-        since = filters.since
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since, dt.UTC)
+    since = aware(filters.since, "since")
+    if since is not None:
         stories = stories.filter(published_at__gte=since)
     if filters.cursor:
-        at, last_id = decode_cursor(filters.cursor, 2)
-        try:
-            when = dt.datetime.fromisoformat(str(at))
-        except ValueError:
-            raise ApiError(
-                422, "invalid", "cursor: pass back a `next` value unchanged", "cursor"
-            ) from None
-        if not isinstance(last_id, int):
-            raise ApiError(422, "invalid", "cursor: pass back a `next` value unchanged", "cursor")
+        when, last_id = decode_time_cursor(filters.cursor)
         stories = stories.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=last_id))
     page = list(stories[: filters.limit + 1])
     more = len(page) > filters.limit
@@ -363,6 +362,8 @@ def list_comments(request: HttpRequest, story_id: int) -> dict[str, Any]:
 def add_comment(request: HttpRequest, story_id: int, payload: CommentIn) -> Status[dict[str, Any]]:
     reader = need(request, ApiToken.Scope.FOLLOW.value)
     story = _story(request, story_id)
+    if not story.is_live:
+        raise ApiError(403, "comments_closed", "comments open when the story is published")
     parent = None
     if payload.parent is not None:
         # A hidden or waiting comment answers as a missing one: its id tells nothing.

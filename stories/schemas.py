@@ -1,11 +1,26 @@
 """The shapes of stories and comments in the API (`stories/api.py`)."""
 
 import datetime as dt
+import re
+from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt, model_validator
+from pydantic import AfterValidator, StrictBool, StrictInt, model_validator
 
 from topics.schemas import TopicRole
+
+# NUL (which PostgreSQL refuses), other control characters and bidi overrides: nothing a
+# writer types, and each a way to garble a page, an email header or a feed.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(value: str) -> str:
+    if _FORBIDDEN.search(value):
+        raise ValueError("control characters and bidi overrides are not allowed")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
 
 MAX_PARAGRAPHS = 500
 MAX_PARAGRAPH = 20_000
@@ -13,26 +28,26 @@ MAX_SOURCE = 2_000_000  # text or HTML handed to the ingest pipeline, in charact
 
 
 class PhotoIn(Schema):
-    url: str = Field(..., min_length=8, max_length=2000, description="https:// address")
-    alt_text: str = Field(..., min_length=1, max_length=300)
-    caption: str = Field("", max_length=300)
-    photographer: str = Field("", max_length=200)
-    agency: str = Field("", max_length=200)
+    url: Text = Field(..., min_length=8, max_length=2000, description="https:// address")
+    alt_text: Text = Field(..., min_length=1, max_length=300)
+    caption: Text = Field("", max_length=300)
+    photographer: Text = Field("", max_length=200)
+    agency: Text = Field("", max_length=200)
 
 
 class StoryIn(Schema):
     """A structured story (headline and body), or a raw `text`, or an `html` page (with its
     `url`) for the ingest pipeline to read. Publishing is explicit: `"publish": true`."""
 
-    headline: str | None = Field(None, min_length=1, max_length=300)
-    standfirst: str = Field("", max_length=2000)
-    body: list[str] | None = Field(None, min_length=1, max_length=MAX_PARAGRAPHS)
-    byline: str = Field("", max_length=200)
+    headline: Text | None = Field(None, min_length=1, max_length=300)
+    standfirst: Text = Field("", max_length=2000)
+    body: list[Text] | None = Field(None, min_length=1, max_length=MAX_PARAGRAPHS)
+    byline: Text = Field("", max_length=200)
     photo: PhotoIn | None = None
-    text: str | None = Field(None, min_length=1, max_length=MAX_SOURCE)
+    text: str | None = Field(None, min_length=1, max_length=MAX_SOURCE)  # ingest cleans it
     html: str | None = Field(None, min_length=1, max_length=MAX_SOURCE)
-    url: str | None = Field(None, max_length=2000)
-    publisher: str | None = Field(None, max_length=200, description="a publisher's slug")
+    url: Text | None = Field(None, max_length=2000)
+    publisher: Text | None = Field(None, max_length=200, description="a publisher's slug")
     comments_enabled: StrictBool | None = None
     publish: StrictBool = False
 
@@ -49,10 +64,10 @@ class StoryIn(Schema):
 
 
 class StoryPatch(Schema):
-    headline: str | None = Field(None, min_length=1, max_length=300)
-    standfirst: str | None = Field(None, max_length=2000)
-    body: list[str] | None = Field(None, min_length=1, max_length=MAX_PARAGRAPHS)
-    byline: str | None = Field(None, max_length=200)
+    headline: Text | None = Field(None, min_length=1, max_length=300)
+    standfirst: Text | None = Field(None, max_length=2000)
+    body: list[Text] | None = Field(None, min_length=1, max_length=MAX_PARAGRAPHS)
+    byline: Text | None = Field(None, max_length=200)
     comments_enabled: StrictBool | None = None
     publish: StrictBool | None = Field(
         None, description="true publishes a draft; false unpublishes"

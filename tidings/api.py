@@ -15,7 +15,15 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from alerts.api import router as alerts_router
 from stories.api import router as stories_router
-from tidings.apikit import Anyone, ApiError, BearerToken, CallerThrottle, SiteSession
+from tidings.apikit import (
+    Anyone,
+    ApiError,
+    BearerToken,
+    CallerThrottle,
+    SiteSession,
+    count_anonymous,
+    rate_message,
+)
 from topics.api import router as topics_router
 
 log = logging.getLogger(__name__)
@@ -33,7 +41,9 @@ class TidingsAPI(NinjaAPI):
         response = super().create_response(
             request, data, status=status, temporal_response=temporal_response
         )
-        if request.method in ("GET", "HEAD") and response.status_code == 200:
+        if response.status_code >= 400:
+            response["Cache-Control"] = "no-store"
+        if request.method == "GET" and response.status_code == 200:
             # What a token may see differs from what the anonymous may: caches must key on it.
             response["Vary"] = "Authorization, Cookie"
             response["Cache-Control"] = "private, no-cache"
@@ -103,6 +113,10 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    try:
+        count_anonymous(request)
+    except ApiError as limited:
+        return _api_error(request, limited)
     return error_response(request, 401, "unauthenticated", "sign in or send a bearer token")
 
 
@@ -114,10 +128,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         return error_response(request, 400, "bad_json", f"the body is not valid JSON: {message}")
     if isinstance(exc, Throttled):
-        message = (
-            f"over the limit of {settings.API_RATE_PER_MINUTE} requests a minute per token "
-            f"({settings.API_ANON_RATE_PER_MINUTE} without one); see Retry-After"
-        )
+        message = rate_message()
     elif exc.status_code == 403 and "CSRF" in message:
         message = (
             "the site's session needs its CSRF token (X-CSRFToken); integrators send a bearer token"
@@ -159,3 +170,34 @@ def _mount() -> None:
 
 
 _mount()
+
+
+class JsonErrorsMiddleware:
+    """Django's own answers under /api/v1/ (an unknown path, a method a path does not take,
+    a CSRF refusal) come as HTML; integrators get the API's JSON error shape instead."""
+
+    CODES = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/v1/")
+            and response.status_code in self.CODES
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            status = response.status_code
+            message = {
+                404: f"no such address in the API: {request.path}",
+                405: f"{request.method} is not allowed here"
+                + (f"; use {response['Allow']}" if response.has_header("Allow") else ""),
+                403: "refused: the site's session needs its CSRF token; integrators send a "
+                "bearer token",
+            }[status]
+            replaced = error_response(request, status, self.CODES[status], message)
+            if response.has_header("Allow"):
+                replaced["Allow"] = response["Allow"]
+            return replaced
+        return response

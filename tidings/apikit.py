@@ -6,7 +6,9 @@ operation then asks for what it needs with `need(request, scope)`.
 """
 
 import base64
+import datetime as dt
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -99,7 +101,9 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Caller:
         found = find_api_token(token)
         if found is None:
-            # A token that was sent and is wrong is an error, not an anonymous visit.
+            # A token that was sent and is wrong is an error, not an anonymous visit; and
+            # guesses count against the address like any call without a token.
+            count_anonymous(request)
             raise ApiError(401, "invalid_token", "this token is unknown, revoked or expired")
         return Caller(found.user, found, set(found.scopes))
 
@@ -108,6 +112,13 @@ class SiteSession(APIKeyCookie):
     """The site's own pages: the session cookie, with Django's CSRF check on writes."""
 
     param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No session cookie: not a visit from the site's pages, so no CSRF question either
+        # (the caller then hears 401, not a puzzling 403 about CSRF).
+        if not request.COOKIES.get(self.param_name):
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Caller | None:
         user = request.user
@@ -143,11 +154,41 @@ def need(request: HttpRequest, scope: str) -> User:
     return who.user
 
 
-class CallerThrottle(BaseThrottle):
-    """A fixed window per token (or signed-in reader), and per address for anonymous calls.
-    Counted in the cache (Redis in production, so every web process shares the count)."""
+WINDOW = 60
 
-    WINDOW = 60
+
+def _count(key: str, limit: int) -> tuple[bool, float]:
+    """One more call for `key` in this minute's fixed window: (allowed, seconds to its end).
+    Counted in the cache (Redis in production, so every web process shares the count)."""
+    now = time.time()
+    window = int(now // WINDOW)
+    cache_key = f"api-rate:{key}:{window}"
+    cache.add(cache_key, 0, WINDOW * 2)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, WINDOW * 2)
+        count = 1
+    return count <= limit, (window + 1) * WINDOW - now
+
+
+def count_anonymous(request: HttpRequest) -> None:
+    """Count a call that carries no valid credentials against its address; past the limit,
+    the answer is 429, so guessing tokens is as slow as any anonymous use."""
+    allowed, wait = _count(f"ip:{client_address(request)}", settings.API_ANON_RATE_PER_MINUTE)
+    if not allowed:
+        raise ApiError(429, "rate_limited", rate_message(), retry_after=math.ceil(wait))
+
+
+def rate_message() -> str:
+    return (
+        f"over the limit of {settings.API_RATE_PER_MINUTE} requests a minute per token "
+        f"({settings.API_ANON_RATE_PER_MINUTE} without one); see Retry-After"
+    )
+
+
+class CallerThrottle(BaseThrottle):
+    """A fixed window per token (or signed-in reader), and per address for anonymous calls."""
 
     def __init__(self) -> None:
         self._local = threading.local()
@@ -155,23 +196,29 @@ class CallerThrottle(BaseThrottle):
     def allow_request(self, request: HttpRequest) -> bool:
         who = caller(request)
         if who.key:
-            key, limit = who.key, settings.API_RATE_PER_MINUTE
+            allowed, wait = _count(who.key, settings.API_RATE_PER_MINUTE)
         else:
-            key, limit = f"ip:{client_address(request)}", settings.API_ANON_RATE_PER_MINUTE
-        now = time.time()
-        window = int(now // self.WINDOW)
-        cache_key = f"api-rate:{key}:{window}"
-        cache.add(cache_key, 0, self.WINDOW * 2)
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, self.WINDOW * 2)
-            count = 1
-        self._local.wait = (window + 1) * self.WINDOW - now
-        return count <= limit
+            allowed, wait = _count(
+                f"ip:{client_address(request)}", settings.API_ANON_RATE_PER_MINUTE
+            )
+        self._local.wait = wait
+        return allowed
 
     def wait(self) -> float | None:
         return getattr(self._local, "wait", None)
+
+
+def aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    """A client's time as an aware UTC datetime (a naive one is read as UTC); a time the
+    database cannot hold (year 1 at +14:00, year 9999 at -14:00) is the client's error."""
+    if value is None:
+        return None
+    try:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ApiError(422, "invalid", f"{field}: out of range", field) from None
 
 
 def encode_cursor(*values: object) -> str:
@@ -187,3 +234,15 @@ def decode_cursor(raw: str, count: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != count:
         raise ApiError(422, "invalid", "cursor: pass back a `next` value unchanged", "cursor")
     return values
+
+
+def decode_time_cursor(raw: str) -> tuple[dt.datetime, int]:
+    """A cursor made by `encode_cursor(when.isoformat(), id)`: newest-first keyset pages."""
+    at, last_id = decode_cursor(raw, 2)
+    try:
+        when = aware(dt.datetime.fromisoformat(str(at)), "cursor")
+    except (ValueError, ApiError):
+        when = None
+    if when is None or type(last_id) is not int:
+        raise ApiError(422, "invalid", "cursor: pass back a `next` value unchanged", "cursor")
+    return when, last_id

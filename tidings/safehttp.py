@@ -191,7 +191,7 @@ def parse_allow_entry(entry: str) -> tuple[str, int | None]:
     return entry, None
 
 
-def _allowed(host: str, address: str, port: int, allow: list[str]) -> bool:
+def allowed_by(host: str, address: str, port: int, allow: list[str]) -> bool:
     """An entry without a port opens every port of its host or range; with one, that port."""
     ip = ipaddress.ip_address(address)
     for entry in allow:
@@ -227,7 +227,7 @@ def check_url(url: str, resolver: Resolver, allow: list[str]) -> tuple[str, str,
         raise SafeHTTPError("dns", f"{host} has no addresses")
     for address in addresses:
         problem = address_problem(address)
-        if problem and not _allowed(host, address, port, allow):
+        if problem and not allowed_by(host, address, port, allow):
             raise SafeHTTPError(
                 "address", f"{host}:{port} resolves to {address}, a {problem} address"
             )

@@ -282,8 +282,11 @@ class WebhookTests(DeliveryTestCase):
         from tidings.safehttp import SafeHTTPError
 
         with self.settings(WEBHOOK_ALLOW=[]):
-            with self.assertRaisesMessage(SafeHTTPError, "loopback"):
-                actions.add_webhook(self.alice, "http://127.0.0.1:9/hook")
+            # The refusal names the rule, not the address the name resolved to here.
+            with self.assertRaisesMessage(SafeHTTPError, "not a public address"):
+                actions.add_webhook(self.alice, "http://localhost:9/hook")
+            with self.assertRaisesMessage(SafeHTTPError, "must use https"):
+                actions.add_webhook(self.alice, "http://8.8.8.8/hook")
             WebhookEndpoint.objects.create(reader=self.alice, url="http://169.254.169.254/x")
             self.publish()
             deliver_due()

@@ -7,6 +7,7 @@ from io import StringIO
 from typing import Any
 
 import time_machine
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -42,6 +43,7 @@ TEXT_STORY = (
 
 class ApiTestCase(BaseTestCase):
     def setUp(self) -> None:
+        cache.clear()  # rate-limit counts from other tests' calls
         self.api = Client()
         self.editor_token = create_api_token(self.bob, "cms")[1]
         self.alice_token = create_api_token(self.alice, "alice's tool")[1]
@@ -556,3 +558,113 @@ class StoryTopicShapeTests(ApiTestCase):
             {"name": "Climate", "role": "mention"},
             [{"name": t["name"], "role": t["role"]} for t in topics],
         )
+
+
+class ReviewFindingsTests(ApiTestCase):
+    def test_a_demoted_editors_token_publishes_nothing_and_sees_no_drafts(self) -> None:
+        draft = self.publish({**QUAY, "publish": False})
+        User.objects.filter(pk=self.bob.pk).update(is_staff=False)  # still in Editors
+        self.assertError(
+            self.call("POST", "/stories", self.editor_token, QUAY), 403, "not_an_editor"
+        )
+        self.assertError(
+            self.call("PATCH", f"/stories/{draft['id']}", self.editor_token, {"byline": "x"}),
+            403,
+            "not_an_editor",
+        )
+        self.assertError(
+            self.call("GET", f"/stories/{draft['id']}", self.editor_token), 404, "not_found"
+        )
+
+    def test_times_out_of_range_are_a_422_naming_the_field(self) -> None:
+        ensure_topic("Port Elsby", Topic.Kind.PLACE)
+        self.call("POST", "/me/follows", self.alice_token, {"topic": "port-elsby"})
+        for value in ("0001-01-01T00:00:00%2B14:00", "9999-12-31T23:59:59-14:00"):
+            self.assertError(self.call("GET", f"/stories?since={value}"), 422, "invalid", "since")
+        from tidings.apikit import encode_cursor
+
+        cursor = encode_cursor("0001-01-01T00:00:00+14:00", 1)
+        self.assertError(self.call("GET", f"/stories?cursor={cursor}"), 422, "invalid", "cursor")
+        self.assertError(
+            self.call("GET", f"/me/alerts?cursor={cursor}", self.alice_token),
+            422,
+            "invalid",
+            "cursor",
+        )
+        far = {"snoozed_until": "9999-12-31T23:59:59-14:00"}
+        self.assertError(
+            self.call("PATCH", "/me/follows/port-elsby", self.alice_token, far),
+            422,
+            "invalid",
+            "snoozed_until",
+        )
+        naive = self.call(
+            "PATCH",
+            "/me/follows/port-elsby",
+            self.alice_token,
+            {"snoozed_until": "2027-01-01T00:00:00"},
+        )
+        self.assertEqual(naive.json()["snoozed_until"], "2027-01-01T00:00:00Z")
+
+    def test_control_characters_in_story_text_are_refused(self) -> None:
+        for field, value in (("headline", "Bad\u0000nul"), ("headline", "RLO \u202e flip"),
+                             ("byline", "A\u001b[31m"), ("body", ["\u0000"])):  # fmt: skip
+            with self.subTest(field):
+                body = {**QUAY, field: value}
+                self.assertError(
+                    self.call("POST", "/stories", self.editor_token, body), 422, "invalid"
+                )
+        self.assertFalse(Story.objects.exists())
+
+    @override_settings(API_ANON_RATE_PER_MINUTE=3)
+    def test_calls_without_valid_credentials_count_against_the_address(self) -> None:
+        with time_machine.travel(dt.datetime(2026, 5, 1, 12, 0, 10, tzinfo=dt.UTC), tick=False):
+            answers = [self.call("GET", "/stories", "tid_guess").status_code for _ in range(5)]
+            self.assertEqual(answers, [401, 401, 401, 429, 429])
+            self.assertEqual(
+                self.call("POST", "/me/follows", None, {"topic": "x"}).status_code, 429
+            )
+            # A real token is not the address's: alice is unaffected.
+            self.assertEqual(self.call("GET", "/me/follows", self.alice_token).status_code, 200)
+
+    def test_writes_without_credentials_are_401_not_a_csrf_puzzle(self) -> None:
+        for method, path in (
+            ("POST", "/stories"),
+            ("POST", "/me/follows"),
+            ("DELETE", "/me/webhooks/1"),
+        ):
+            with self.subTest(path):
+                self.assertError(self.call(method, path, None, {}), 401, "unauthenticated")
+
+    def test_unknown_paths_and_methods_answer_json(self) -> None:
+        self.assertError(self.call("GET", "/nope"), 404, "not_found")
+        response = self.call("PUT", "/stories")
+        self.assertError(response, 405, "method_not_allowed")
+        self.assertIn("GET", response["Allow"])
+        self.assertEqual(self.call("GET", "/nope")["Cache-Control"], "no-store")
+
+    def test_editors_cannot_comment_on_drafts(self) -> None:
+        draft = self.publish({**QUAY, "publish": False})
+        self.assertError(
+            self.call(
+                "POST", f"/stories/{draft['id']}/comments", self.editor_token, {"body": "Hi"}
+            ),
+            403,
+            "comments_closed",
+        )
+
+    def test_webhooks_need_https_and_the_limit_holds(self) -> None:
+        self.assertError(
+            self.call("POST", "/me/webhooks", self.alice_token, {"url": "http://8.8.8.8/hook"}),
+            422,
+            "refused_address",
+            "url",
+        )
+        with override_settings(WEBHOOKS_PER_READER=2):
+            codes = [
+                self.call(
+                    "POST", "/me/webhooks", self.alice_token, {"url": f"https://8.8.8.{n}/hook"}
+                ).status_code
+                for n in range(4)
+            ]
+        self.assertEqual(codes, [201, 201, 422, 422])
