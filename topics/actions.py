@@ -8,6 +8,7 @@ from stories.models import Story
 from topics.models import StoryTopic, Topic
 from topics.tagging import Article, Candidate, Entry, Tagger
 from topics.tagging.model import load_model
+from topics.tagging.salience import Salience
 
 
 @transaction.atomic
@@ -106,8 +107,9 @@ def current_tagger() -> Tagger:
     if _tagger is None or _tagger[0] != stamp:
         nlp = load_model(settings.TAGGING_MODEL)
         tagger = Tagger(
-            registry_entries(), nlp, batch_size=settings.TAGGING_BATCH, rejected=rejected_names()
-        )
+            registry_entries(), nlp, batch_size=settings.TAGGING_BATCH, rejected=rejected_names(),
+            salience=Salience.load(),
+        )  # fmt: skip
         _tagger = (stamp, tagger)
     return _tagger[1]
 

@@ -9,7 +9,9 @@
 """
 
 import bisect
+import html
 import logging
+import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,15 +20,30 @@ from typing import Any
 import ahocorasick
 
 from topics.tagging.gazetteer import Entry, Gazetteer, Hit
-from topics.tagging.text import PERSON_TITLES, clean_name, fold, initials, is_acronym, is_noise_word
+from topics.tagging.salience import Salience
+from topics.tagging.text import (
+    PERSON_TITLES,
+    TITLE_WORDS,
+    clean_name,
+    fold,
+    initials,
+    is_acronym,
+    is_noise_word,
+    kind_from_words,
+)
 
 __all__ = ["Article", "Candidate", "Entry", "Tagger"]
 
 log = logging.getLogger(__name__)
 
-KINDS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "FAC": "place"}
+# "thing": an event, product, work or law the model names ("the 2014 Winter Paralympics",
+# "Soyuz TMA-19"): ranked like the other names, and a theme once it leaves the tagger.
+KINDS = {
+    "PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "FAC": "place",
+    "EVENT": "thing", "PRODUCT": "thing", "WORK_OF_ART": "thing", "LAW": "thing",
+}  # fmt: skip
 ZONE_WEIGHT = {"headline": 3.0, "standfirst": 2.0, "lead": 1.5, "body": 1.0}
-KIND_WEIGHT = {"person": 1.0, "organisation": 1.0, "place": 0.75, "theme": 0.8}
+KIND_WEIGHT = {"person": 1.0, "organisation": 1.0, "place": 0.75, "theme": 0.8, "thing": 0.8}
 SPEAKER_BONUS = 0.5
 # "NAIROBI — …": where the reporter filed from, not what the story is about.
 DATELINE_WEIGHT = 0.25
@@ -52,6 +69,15 @@ _CALENDAR = re.compile(
 )
 _SPEECH = re.compile(r"^[,\s]*(?:has |had |have )?(?:said|says|say|told|added|warned|argued)\b")
 _SPEECH_BEFORE = re.compile(r"\b(?:said|says|told|added|according to)[\s,]*$")
+# "in Kenya", "at the Port of Elsby": the headline's setting, rarely its subject.
+_SETTING_BEFORE = re.compile(
+    r"\b(?:in|at|near|from|off|across|outside|inside|into|to|for|over|on)\s+(?:the\s+)?$", re.I
+)
+# Titles too loose to point at one person ("the former", "the acting", "the chief").
+_VAGUE_TITLES = frozenset({"former", "acting", "deputy", "chief", "star", "leader", "chair"})
+# How the registry's demonym aliases end ("Kenyan", "Kenyans", "Japanese", "Polish", "Iraqi",
+# "Thai"); a country's other names ("Britain", "Holland") do not.
+_DEMONYM = re.compile(r"(?:an|ans|ese|ish|i|is|ic|ch|ot|ots)$")
 _CREDIT_SPLIT = re.compile(r"[/,;:|()]|\b(?:photograph|photo|picture|by|and|via|for)\b", re.I)
 
 
@@ -76,6 +102,7 @@ class Candidate:
     mentions: int = 0
     forms: list[str] = field(default_factory=list)
     listed: bool = False  # named in the page's own topic list
+    features: dict[str, float] = field(default_factory=dict, repr=False)
 
     def evidence(self) -> dict[str, Any]:
         """Why it was proposed, for the editors (the admin's story topics list)."""
@@ -156,6 +183,7 @@ class _Mention:
     text: str
     kind: str
     key: str | None = None
+    demonym: bool = False  # "Kenyan" for Kenya: a mention of it, never the sentence's subject
 
 
 @dataclass
@@ -167,11 +195,14 @@ class _Group:
     score: float = 0.0
     prominent: bool = False  # named in the headline or standfirst
     paragraphs: int = 0  # how many body paragraphs name it
+    features: dict[str, float] = field(default_factory=dict)
 
 
 def _layout(article: Article) -> _Layout:
     chunks = [("headline", article.headline), ("standfirst", article.standfirst)]
     chunks += [("lead" if i == 0 else "body", p) for i, p in enumerate(article.body)]
+    # Scraped text may still carry "&mdash;" or "&amp;": read as the characters they stand for.
+    chunks = [(zone, html.unescape(chunk) if "&" in chunk else chunk) for zone, chunk in chunks]
     pieces: list[str] = []
     parts, start, para = [], 0, 0
     for zone, chunk in chunks:
@@ -222,8 +253,11 @@ class Tagger:
         batch_size: int = 32,
         max_chars: int = 100_000,
         rejected: Iterable[str] = (),
+        salience: Salience | None = None,
     ) -> None:
         self.gazetteer = Gazetteer(entries)
+        # Without a fitted model, topics are ranked by the rule score alone.
+        self.salience = salience
         # Names editors said are not topics: the model may find them; they are dropped.
         self.rejected = {fold(clean_name(name)) for name in rejected}
         self.nlp = nlp
@@ -345,8 +379,14 @@ class Tagger:
                 elif not (hit.after_title and len(keys) == 1):
                     continue  # a bare surname the story never ties to anyone
             entry = self.gazetteer.entries[keys[0]]
+            form = text[hit.start : hit.end]
+            demonym = (
+                entry.kind == "place"
+                and fold(form) != fold(entry.name)
+                and bool(_DEMONYM.search(form))
+            )
             mentions.append(
-                _Mention(hit.start, hit.end, text[hit.start : hit.end], entry.kind, entry.key)
+                _Mention(hit.start, hit.end, form, entry.kind, entry.key, demonym=demonym)
             )
         return mentions
 
@@ -401,8 +441,12 @@ class Tagger:
                 kinds = [m.kind for m in group.mentions]
                 group.kind = max(set(kinds), key=kinds.count)
                 group.name = max((m.text for m in group.mentions), key=len)
+            # Then the name's own words, which outweigh any label: "Tigris River" is a place.
+            if group.kind in ("person", "organisation", "place"):
+                group.kind = kind_from_words(group.name) or group.kind
             groups.append(group)
         self._recount(groups, layout.text)
+        self._title_mentions(groups, layout.text)
         for group in groups:
             group.prominent = any(
                 layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
@@ -448,6 +492,42 @@ class Tagger:
                 group.mentions.append(_Mention(start, stop, form, group.kind))
         for group in {id(g): g for g in owners.values()}.values():  # each group once
             group.mentions.sort(key=lambda m: m.start)
+
+    @staticmethod
+    def _title_mentions(groups: list[_Group], text: str) -> None:
+        """ "the chancellor", "the governor": a mention of the one person the story gave that
+        title ("Chancellor Ilse Brandt"); when two people share it, of neither."""
+        holders: dict[str, list[_Group]] = {}
+        for group in groups:
+            if group.kind != "person":
+                continue
+            titles = set()
+            for m in group.mentions:
+                # The model's span may hold the title ("Chancellor Ilse Brandt"), or the title
+                # sits just before it ("Finance Minister Thandeka Ndlovu").
+                before = text[max(0, m.start - 40) : m.start].split()
+                words = [w.strip(",") for w in text[m.start : m.end].split()]
+                lead = [w for w in words[:3] if fold(w).rstrip(".") in TITLE_WORDS]
+                tail = []
+                for word in reversed(before[-3:]):
+                    if not word[:1].isupper() or fold(word).rstrip(".") not in TITLE_WORDS:
+                        break
+                    tail.append(word)
+                titled = lead or tail[::-1]
+                if titled:
+                    titles.add(fold(titled[-1]).rstrip("."))
+            for title in titles - _VAGUE_TITLES:
+                holders.setdefault(title, []).append(group)
+        taken = _Spans((m.start, m.end) for g in groups for m in g.mentions)
+        for title, owners in holders.items():
+            if len(owners) != 1:
+                continue
+            for found in re.finditer(rf"\b[Tt]he {re.escape(title)}\b(?! of\b)(?!,? [A-Z])", text):
+                if taken.claim(found.start(), found.end()):
+                    owners[0].mentions.append(
+                        _Mention(found.start(), found.end(), found.group(), "person")
+                    )
+            owners[0].mentions.sort(key=lambda m: m.start)
 
     @staticmethod
     def _unsure(group: _Group) -> bool:
@@ -510,6 +590,71 @@ class Tagger:
             share = len(spread) / paragraphs
             group.paragraphs = len(spread)
             group.score = score * KIND_WEIGHT[group.kind] * (0.6 + 0.4 * share)
+            group.features["speaker"] = float(score > 0 and any(
+                _SPEECH.match(text[m.end : m.end + 20])
+                or _SPEECH_BEFORE.search(text[max(0, m.start - 20) : m.start])
+                for m in group.mentions
+            ))  # fmt: skip
+            group.features["spread"] = share
+        self._features(groups, layout)
+
+    @staticmethod
+    def _features(groups: list[_Group], layout: _Layout) -> None:
+        """What the salience model reads (topics.tagging.salience.FEATURES), per named group."""
+        text = layout.text
+        named = [g for g in groups if g.kind != "theme"]
+        if not named:
+            return
+        top = max(g.score for g in named) or 1.0
+        most = max(len(g.mentions) for g in named)
+        zones: dict[int, set[str]] = {id(g): set() for g in named}
+        # The lead sentence: the first paragraph up to its first full stop.
+        lead = next((p for p in layout.parts if p[2] == "lead"), None)
+        lead_end = -1
+        if lead is not None:
+            stop = text.find(". ", lead[0], lead[1])
+            lead_end = stop if stop != -1 else lead[1]
+        firsts: dict[str, tuple[int, int]] = {}  # zone -> (position, group id), first non-setting
+        settings: dict[int, bool] = {}
+        head_at: dict[int, int] = {}
+        head = next((p for p in layout.parts if p[2] == "headline"), (0, 1, "", 0))
+        for g in named:
+            for m in g.mentions:
+                zone, _ = layout.where(m.start)
+                zones[id(g)].add(zone)
+                setting = bool(_SETTING_BEFORE.search(text[max(0, m.start - 12) : m.start]))
+                if zone == "headline":
+                    settings[id(g)] = settings.get(id(g), True) and setting
+                    if id(g) not in head_at:
+                        head_at[id(g)] = m.start
+                if setting or m.demonym or (zone == "lead" and _is_dateline(text, m)):
+                    continue
+                where = "lead_sentence" if zone == "lead" and m.start < lead_end else zone
+                if where not in firsts or m.start < firsts[where][0]:
+                    firsts[where] = (m.start, id(g))
+        length = max(1, len(text))
+        for g in named:
+            seen = zones[id(g)]
+            f = g.features
+            f["rule"] = g.score / top
+            f["headline"] = float("headline" in seen)
+            f["headline_first"] = float(firsts.get("headline", (0, 0))[1] == id(g))
+            f["headline_setting"] = float(settings.get(id(g), False))
+            f["lead"] = float(bool({"standfirst", "lead"} & seen))
+            f["lead_subject"] = float(firsts.get("lead_sentence", (0, 0))[1] == id(g))
+            f["mentions"] = math.log1p(len(g.mentions)) / math.log1p(most)
+            f["first_position"] = 1.0 - min(m.start for m in g.mentions) / length
+            for kind in ("person", "organisation", "place"):
+                f[kind] = float(g.kind == kind)
+            f["registry"] = float(g.key is not None)
+            f["demonym"] = sum(m.demonym for m in g.mentions) / len(g.mentions)
+            f["most_mentioned"] = float(len(g.mentions) == most)
+            f["headline_position"] = (
+                1.0 - (head_at[id(g)] - head[0]) / max(1, head[1] - head[0])
+                if id(g) in head_at
+                else 0.0
+            )
+            f["one_word"] = float(" " not in g.name and not is_acronym(g.name))
 
     def _rank(
         self, groups: list[_Group], hint: str | None, listed: Sequence[str] = ()
@@ -521,15 +666,17 @@ class Tagger:
         # more than the parties and places it names.
         named = [g.score for g in groups if g.kind != "theme"]
         top = max(named or [g.score for g in groups] or [1.0]) or 1.0
+        salience = self._salience(groups, top)
         candidates = [
             Candidate(
                 name=g.name,
                 kind=g.kind,
                 key=g.key,
-                salience=round(min(THEME_SALIENCE if g.kind == "theme" else 1.0, g.score / top), 3),
+                salience=round(salience[id(g)], 3),
                 role="about" if self._about(g, top) else "mention",
                 mentions=len(g.mentions),
                 forms=sorted({m.text for m in g.mentions if g.kind != "theme"}),
+                features=g.features,
             )
             for g in groups
         ]
@@ -540,7 +687,24 @@ class Tagger:
             primary.role = "primary"
             candidates.remove(primary)
             candidates.insert(0, primary)
+        for c in candidates:
+            if c.kind == "thing":
+                c.kind = "theme"  # the registry's kinds: a named thing is followed as a theme
         return candidates
+
+    def _salience(self, groups: list[_Group], top: float) -> dict[int, float]:
+        """0..1 per group, the story's most salient named topic at 1: the fitted model's
+        probability where there is one, else the rule score. Themes stay below THEME_SALIENCE."""
+        scores = {id(g): g.score / top for g in groups}
+        named = [g for g in groups if g.kind != "theme"]
+        if self.salience is not None and named:
+            model = {id(g): self.salience.ranking.score(g.features) for g in named}
+            best = max(model.values()) or 1.0
+            scores.update({key: value / best for key, value in model.items()})
+        return {
+            id(g): min(THEME_SALIENCE, scores[id(g)]) if g.kind == "theme" else scores[id(g)]
+            for g in groups
+        }
 
     def _apply_listed(self, candidates: list[Candidate], listed: Sequence[str]) -> None:
         """The page's own topics are about the story: raised to LISTED_SALIENCE, and a registry
@@ -581,10 +745,14 @@ class Tagger:
                 hinted = Candidate(entry.name, entry.kind, key, salience=1.0, forms=[hint])
                 candidates.append(hinted)
                 return hinted
-        named = [c for c in candidates if c.kind != "theme"] or candidates
-        curated = [c for c in named if c.key is not None]
+        named = [c for c in candidates if c.kind != "theme" or c.features] or candidates
         if not named:
             return None
+        scored = [c for c in named if c.features]
+        if self.salience is not None and scored:
+            model = self.salience.primary
+            return max(scored, key=lambda c: (model.score(c.features), c.salience))
+        curated = [c for c in named if c.key is not None]
         # A registry topic is preferred, but not one far behind a newcomer the story is about.
         if curated and curated[0].salience >= CURATED_PRIMARY_SHARE * named[0].salience:
             return curated[0]

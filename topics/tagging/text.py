@@ -96,12 +96,38 @@ def strip_possessive(name: str) -> str:
 def clean_name(name: str, *, person: bool = False) -> str:
     """The name a mention stands for: a leading "the", possessives, stray punctuation and,
     for people, titles gone ("Home Office" keeps its "Home"); spelling is kept for display."""
-    name = strip_possessive(" ".join(name.split()).strip(" \"'.,;:!?()[]-"))
+    name = strip_possessive(" ".join(_ENTITY.sub(" ", name).split()).strip(_EDGES))
     words = name.split()
+    if person:
+        # "Secretary of State for Defence Des Browne": the model's span starts inside the
+        # title; the name is what follows its last joining word.
+        joins = [i for i, w in enumerate(words) if w in ("of", "for")]
+        if joins and joins[-1] < len(words) - 1:
+            words = words[joins[-1] + 1 :]
     drop = TITLE_WORDS | {"the"} if person else {"the"}
-    while len(words) > 1 and fold(words[0]).rstrip(".") in drop:
+    while len(words) > 1 and (
+        fold(words[0]).rstrip(".") in drop or (person and fold(words[0]).rstrip("s") in drop)
+    ):
         words.pop(0)
-    return " ".join(words).strip(" \"'.,;:!?()[]-")
+    name = " ".join(words).strip(_EDGES)
+    return name if person else expand_prefix(name)
+
+
+# "&mdash;" left in scraped text, and the punctuation a span may carry at its edges.
+_ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{1,6});?", re.I)
+_EDGES = " \"'.,;:!?()[]-—–"
+# "US Senate", "U.S. Army", "UN Security Council": the short form of the country or body
+# before a name is its full name, so both spellings are one topic.
+_PREFIXES = {"us": "United States", "u.s.": "United States", "un": "United Nations",
+             "u.n.": "United Nations"}  # fmt: skip
+
+
+def expand_prefix(name: str) -> str:
+    first, _, rest = name.partition(" ")
+    full = _PREFIXES.get(first.casefold())
+    if full and first.replace(".", "").isupper() and rest[:1].isupper():
+        return f"{full} {rest}"
+    return name
 
 
 def is_acronym(name: str) -> bool:
@@ -116,3 +142,39 @@ def initials(name: str) -> str:
 
 def is_noise_word(name: str) -> bool:
     return bool(_NOT_NAME.match(name))
+
+
+# The words that say what a name is, whatever the model's label: "Tigris River", "Joe Gibbs
+# Racing", "George Bush Intercontinental Airport". Matched on a name's last word (or first,
+# for "River Wharfe", "Lake Turkana"); names of two words or more only.
+_PLACE_WORDS = frozenset(
+    """
+    airport river bridge highway street road avenue square park lake mountain mountains island
+    islands bay valley province county district region canyon creek beach harbour harbor
+    station stadium palace castle cathedral prison hospital cosmodrome observatory centre center
+    gallery hall tower wall strait sea ocean peninsula desert forest village city town
+    """.split()  # noqa: SIM905 -- as TITLE_WORDS
+)
+_PLACE_FIRST = frozenset({"river", "lake", "mount", "port", "fort", "cape", "isle"})
+_ORG_WORDS = frozenset(
+    """
+    party ministry university college bank inc ltd llc plc corp corporation company co group
+    holdings racing council committee commission association agency institute foundation army
+    navy forces guard guards police patrol office department union church journal airlines
+    airways network service services authority federation league club team squad brigade
+    movement court parliament senate assembly congress board bureau trust fund society
+    organisation organization institution industries motors systems technologies labs
+    """.split()  # noqa: SIM905 -- as TITLE_WORDS
+)
+
+
+def kind_from_words(name: str) -> str | None:
+    """ "place" or "organisation" when a name's own words say so; None when they do not."""
+    words = [fold(w).strip(".,") for w in name.split()]
+    if len(words) < 2:
+        return None
+    if words[-1] in _ORG_WORDS:
+        return "organisation"
+    if words[-1] in _PLACE_WORDS or words[0] in _PLACE_FIRST:
+        return "place"
+    return None

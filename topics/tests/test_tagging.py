@@ -182,3 +182,128 @@ class FallbackTests(SimpleTestCase):
     def test_empty_model_name_means_gazetteer_only(self) -> None:
         with self.assertLogs("topics.tagging.model", "WARNING"):
             self.assertIsNone(load_model(""))
+
+
+class NamesAndKindsTests(SimpleTestCase):
+    def test_us_and_un_before_a_name_are_its_full_name(self) -> None:
+        self.assertEqual(clean_name("U.S. Senate"), "United States Senate")
+        self.assertEqual(
+            clean_name("UN Human Rights Council"), "United Nations Human Rights Council"
+        )
+        self.assertEqual(clean_name("USA Today"), "USA Today", "only the two short forms")
+        self.assertEqual(clean_name("Us Weekly"), "Us Weekly", "a word, not the acronym")
+
+    def test_titles_inside_the_models_span_are_cut(self) -> None:
+        self.assertEqual(clean_name("State for Defence Des Browne", person=True), "Des Browne")
+        self.assertEqual(clean_name("Cardinals Marc Ouellet", person=True), "Marc Ouellet")
+        self.assertEqual(clean_name("Harbour City &mdash;"), "Harbour City")
+
+    def test_the_names_own_words_decide_its_kind(self) -> None:
+        article = Article(
+            headline="Floods close Marrow River crossing",
+            body=[
+                "Water from the Marrow River closed Kellerby Intercontinental Airport on "
+                "Sunday, and Ostrander Racing cancelled its meeting.",
+                "Kellerby Intercontinental Airport reopened later; Ostrander Racing did not.",
+            ],
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["Kellerby Intercontinental Airport"].kind, "place")
+        self.assertEqual(found["Ostrander Racing"].kind, "organisation")
+        self.assertEqual(found["Marrow River"].kind, "place")
+
+    def test_named_events_and_laws_are_themes(self) -> None:
+        article = Article(
+            headline="Kisumu readies for the Olympic Games",
+            body=[
+                "Crews raced to finish the stadium before the Olympic Games opened in Kisumu, "
+                "weeks after the Coastal Defence Act was passed.",
+                "The Olympic Games will bring 10,000 athletes, the organisers of the Olympic "
+                "Games said; the Coastal Defence Act paid for the sea walls.",
+            ],
+        )
+        found = by_name(tagger().tag(article))
+        games = found["Olympic Games"]
+        self.assertEqual(games.kind, "theme")
+        self.assertGreater(games.salience, 0.2, "a named event ranks like a name, not a keyword")
+        self.assertEqual(found["Coastal Defence Act"].kind, "theme")
+
+
+class SalienceModelTests(SimpleTestCase):
+    def test_features_name_the_headline_subject_and_not_its_setting_or_demonyms(self) -> None:
+        article = Article(
+            headline="Kenyan minister Amara Diallo visits flood-hit towns in Turkey",
+            body=[
+                "Amara Diallo, Kenya's foreign minister, toured flooded towns in Turkey on "
+                "Monday. Turkish officials said 3,000 people had been moved.",
+                "Diallo promised aid. Turkey thanked the Kenyan government.",
+            ],
+        )
+        found = by_name(Tagger([*REGISTRY, Entry("kenya", "Kenya", "place", ("Kenyan",))],
+                               load_model(settings.TAGGING_MODEL)).tag(article))  # fmt: skip
+        diallo, turkey, kenya = found["Amara Diallo"], found["Turkey"], found["Kenya"]
+        self.assertEqual(diallo.features["headline_first"], 1.0, "Kenyan is a modifier")
+        self.assertEqual(kenya.features["headline_first"], 0.0)
+        self.assertGreater(kenya.features["demonym"], 0.5)
+        self.assertEqual(turkey.features["headline_setting"], 1.0, '"in Turkey"')
+        self.assertEqual(diallo.features["lead_subject"], 1.0)
+        self.assertEqual(diallo.role, "primary")
+
+    def test_fitting_is_deterministic_and_learns_the_signal(self) -> None:
+        from topics.tagging.salience import fit
+
+        rows = [{"headline": float(i % 2), "mentions": (i % 5) / 4} for i in range(40)]
+        targets = [float(r["headline"] and r["mentions"] > 0.3) for r in rows]
+        first, second = fit(rows, targets), fit(rows, targets)
+        self.assertEqual(first, second)
+        self.assertGreater(first.score({"headline": 1, "mentions": 1}), 0.5)
+        self.assertLess(first.score({"headline": 0, "mentions": 0}), 0.2)
+
+    def test_the_checked_in_model_is_used_and_picks_the_primary(self) -> None:
+        from topics.tagging.salience import Salience
+
+        model = Salience.load()
+        assert model is not None, "topics/tagging/salience.json is checked in"
+        article = Article(
+            headline="Port Elsby council approves Kestrel Energy wind farm",
+            body=[
+                "The council of Port Elsby on Tuesday approved a wind farm that Kestrel Energy "
+                "will build with turbines made in France.",
+                "Kestrel Energy said building would start in May. Kestrel Energy shares rose.",
+            ],
+        )
+        ranked = Tagger(REGISTRY, load_model(settings.TAGGING_MODEL), salience=model).tag(article)
+        self.assertEqual(ranked[0].role, "primary")
+        self.assertIn(ranked[0].name, {"Kestrel Energy", "Port Elsby"})
+        self.assertEqual(max(c.salience for c in ranked), 1.0)
+        self.assertLess(
+            by_name(ranked)["France"].salience, by_name(ranked)["Kestrel Energy"].salience
+        )
+
+
+class TitleMentionTests(SimpleTestCase):
+    def test_the_title_counts_for_the_one_person_who_holds_it(self) -> None:
+        article = Article(
+            headline="Budget passes after late-night vote",
+            body=[
+                "Chancellor Ilse Brandt won the vote on Thursday after Governor Tomas Reyes "
+                "dropped his objection.",
+                "The chancellor said the budget would cut borrowing. The governor agreed.",
+                "Critics said the chancellor had given too much away.",
+            ],
+        )
+        found = by_name(tagger().tag(article))
+        brandt, reyes = found["Ilse Brandt"], found["Tomas Reyes"]
+        self.assertEqual(brandt.mentions, 3, "her name and the chancellor twice")
+        self.assertEqual(reyes.mentions, 2)
+
+    def test_a_shared_title_points_at_nobody(self) -> None:
+        article = Article(
+            body=[
+                "Minister Ilse Brandt met Minister Tomas Reyes on Thursday.",
+                "The minister said the talks went well.",
+            ]
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["Ilse Brandt"].mentions, 1)
+        self.assertEqual(found["Tomas Reyes"].mentions, 1)

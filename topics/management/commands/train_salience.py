@@ -1,0 +1,151 @@
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tidings.progress import Progress
+from topics.actions import current_tagger
+from topics.tagging import Article, Candidate, Tagger
+from topics.tagging.salience import MODEL_PATH, Salience, fit
+
+
+class Command(BaseCommand):
+    help = (
+        "Fit the salience model (topics/tagging/salience.py) on the SEL dev set and write its "
+        "coefficients. Prints cross-validated figures (each fold scored by the dataset's own "
+        "scorer on articles the fold did not see) beside the rule ranking's. Deterministic."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--sel", type=Path, required=True, metavar="PATH", help="sel-dev.jsonl")
+        parser.add_argument("--out", type=Path, default=MODEL_PATH, help="default: %(default)s")
+        parser.add_argument("--folds", type=int, default=5)
+        parser.add_argument("--l2", type=float, default=1.0, help="the penalty on the weights")
+        parser.add_argument("--dry-run", action="store_true", help="print figures, write nothing")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["sel"]
+        scorer = _scorer(path.parent / "score.py")
+        records = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+        tagger = current_tagger()
+        rules = Tagger.__new__(Tagger)
+        rules.__dict__.update({**tagger.__dict__, "salience": None})
+        progress = Progress(len(records), label="articles tagged", stream=sys.stderr)
+        tagged: list[list[Candidate]] = []
+        for start in range(0, len(records), 32):
+            batch = records[start : start + 32]
+            tagged += rules.tag_many([_article(r) for r in batch])
+            for record in batch:
+                progress.step(record["id"])
+        rows, owner = [], []
+        targets: dict[str, list[float]] = {"ranking": [], "primary": []}
+        for number, (record, candidates) in enumerate(zip(records, tagged, strict=True)):
+            gold = [e for e in record["gold_entities"] if e.get("name")]
+            top = max((e.get("salience_grade", 0) for e in gold), default=0)
+            for c in candidates:
+                if not c.features:  # keyword themes: ranked by their own rules
+                    continue
+                found = [e for e in gold if scorer.match_entity(c.name, e)]
+                rows.append(c.features)
+                owner.append(number)
+                # Ranking: half "is it one of the story's real entities at all" (what the
+                # top of the list must hold), half how central the readers graded it.
+                # Primary: is it the one the story is chiefly about (the single top-graded
+                # entity, or one of the top-graded where tied).
+                grade = max((e.get("salience_grade", 0) for e in found), default=0) / 3
+                targets["ranking"].append(0.5 * bool(found) + 0.5 * grade)
+                chief = record.get("primary")
+                targets["primary"].append(float(
+                    any(e["name"] == chief for e in found) if chief
+                    else any(e.get("salience_grade", 0) >= top for e in found)
+                ))  # fmt: skip
+        self.stdout.write(f"{len(records)} articles, {len(rows)} named candidates")
+        l2 = options["l2"]
+
+        def fitted(indices: list[int]) -> Salience:
+            return Salience(
+                *(fit([rows[i] for i in indices], [targets[t][i] for i in indices], l2=l2)
+                  for t in ("ranking", "primary"))
+            )  # fmt: skip
+
+        folds = max(2, options["folds"])
+        held_out: dict[int, Salience] = {}
+        for fold in range(folds):
+            model = fitted([i for i, n in enumerate(owner) if n % folds != fold])
+            held_out.update({n: model for n in range(len(records)) if n % folds == fold})
+        self._report("rules (no model)", scorer, records, tagged, lambda n: None, rules)
+        self._report(f"model, {folds}-fold held out", scorer, records, tagged, held_out.get, rules)
+        model = fitted(list(range(len(rows))))
+        self._report(
+            "model, fitted on all (in-sample)", scorer, records, tagged, lambda n: model, rules
+        )
+        for label, part in (("ranking", model.ranking), ("primary", model.primary)):
+            weights = ", ".join(
+                f"{n} {w:+.2f}" for n, w in zip(part.features, part.weights, strict=True)
+            )
+            self.stdout.write(f"{label}: {weights}, bias {part.bias:+.2f}")
+        if not options["dry_run"]:
+            options["out"].write_text(
+                model.to_json(trained_on=f"{path.name}: {len(records)} articles", l2=l2)
+            )
+            self.stdout.write(f"wrote {options['out']}")
+
+    def _report(self, label: str, scorer: ModuleType, records: list[dict[str, Any]],
+                tagged: list[list[Candidate]], model_for: Any, rules: Tagger) -> None:  # fmt: skip
+        pred = {}
+        for number, (record, candidates) in enumerate(zip(records, tagged, strict=True)):
+            pred[record["id"]] = [
+                {"name": c.name, "salience": c.salience, "role": c.role, "kind": c.kind}
+                for c in rerank(candidates, model_for(number), rules)
+            ]
+        figures, _ = scorer.score(records, pred)
+        kinds, _ = scorer.kind_accuracy(records, pred)
+        self.stdout.write(
+            f"{label}: P@5 {figures['p5']:.3f}, salient recall {figures['salient_recall']:.3f}, "
+            f"primary hit {figures['primary_hit']:.3f} (source primary "
+            f"{figures['source_primary_hit']:.3f}); kinds right {kinds:.3f}"
+        )
+
+
+def rerank(candidates: list[Candidate], model: Salience | None, rules: Tagger) -> list[Candidate]:
+    """The candidates as the tagger would rank them with `model` (their features are kept)."""
+    if model is None:
+        return candidates
+    tagger = Tagger.__new__(Tagger)
+    tagger.__dict__.update({**rules.__dict__, "salience": model})
+    named = [c for c in candidates if c.features]
+    scores = {id(c): model.ranking.score(c.features) for c in named}
+    best = max(scores.values(), default=1.0) or 1.0
+    out = [
+        Candidate(
+            c.name, c.kind, c.key, mentions=c.mentions, forms=c.forms, features=c.features,
+            salience=scores[id(c)] / best if id(c) in scores else c.salience,
+            role="mention" if c.role == "mention" else "about",
+        )
+        for c in candidates
+    ]  # fmt: skip
+    out.sort(key=lambda c: (-c.salience, c.name))
+    primary = tagger._primary(out, None)
+    if primary is not None:
+        primary.role = "primary"
+    return out
+
+
+def _article(record: dict[str, Any]) -> Article:
+    body = [p.strip() for p in str(record.get("text", "")).split("\n\n") if p.strip()]
+    return Article(headline=record.get("title") or "", body=body)
+
+
+def _scorer(path: Path) -> ModuleType:
+    """The dataset's own scorer, read where it lies (never copied into the repository)."""
+    if not path.is_file():
+        raise CommandError(f"no scorer at {path}: give the path of sel-dev.jsonl in its folder")
+    spec = importlib.util.spec_from_file_location("sel_score", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
