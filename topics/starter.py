@@ -40,7 +40,15 @@ def starter_topics() -> tuple[dict[str, Any], ...]:
     cities = tuple(_cities(taken=taken))
     known = {slugify(a) for t in countries + cities for a in t["aliases"]}
     regions = tuple(_regions(taken=taken | known))
-    return countries + cities + regions + tuple(_organisations()) + tuple(_themes())
+    rest = [*_organisations(), *_themes()]
+    # A later list never takes a slug an earlier one holds (a subject named like a country).
+    seen = {t["slug"] for t in countries + cities + regions}
+    unique = []
+    for topic in rest:
+        if topic["slug"] not in seen:
+            seen.add(topic["slug"])
+            unique.append(topic)
+    return countries + cities + regions + tuple(unique)
 
 
 def _countries() -> Iterator[dict[str, Any]]:
@@ -142,13 +150,23 @@ def _organisations() -> Iterator[dict[str, Any]]:
 
 
 def _themes() -> Iterator[dict[str, Any]]:
-    for theme in _data("themes.json")["themes"]:
+    data = _data("themes.json")
+    for theme in data["themes"]:
         yield {
             "name": theme["name"],
             "slug": slugify(theme["name"]),
             "kind": "theme",
             "aliases": theme["keywords"],
             "description": "Theme: matched from its keywords (the aliases) in any case",
+        }
+    for subject in data.get("subjects", []):
+        yield {
+            "name": subject["name"],
+            "slug": slugify(subject["name"]),
+            "kind": "theme",
+            "aliases": subject["aliases"],
+            "description": "Subject: matched by its names; a topic when the headline or two "
+            "paragraphs name it",
         }
 
 

@@ -73,6 +73,7 @@ _SPEECH_BEFORE = re.compile(r"\b(?:said|says|told|added|according to)[\s,]*$")
 _SETTING_BEFORE = re.compile(
     r"\b(?:in|at|near|from|off|across|outside|inside|into|to|for|over|on)\s+(?:the\s+)?$", re.I
 )
+_YEAR = re.compile(r"^(?:the )?(?:\d{4} )?")
 # Titles too loose to point at one person ("the former", "the acting", "the chief").
 _VAGUE_TITLES = frozenset({"former", "acting", "deputy", "chief", "star", "leader", "chair"})
 # How the registry's demonym aliases end ("Kenyan", "Kenyans", "Japanese", "Polish", "Iraqi",
@@ -220,14 +221,18 @@ NER_PIECE_CHARS = 4000
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, piece): whole paragraphs, about NER_PIECE_CHARS at a time."""
+    """(offset, piece): one paragraph at a time (a long one in pieces of NER_PIECE_CHARS). The
+    model reads a paragraph better alone: a headline run into the next paragraph hid the name
+    that opens it."""
     start = 0
     while start < len(text):
-        end = min(start + NER_PIECE_CHARS, len(text))
-        if end < len(text):
-            cut = text.rfind("\n\n", start + 1, end)
-            if cut > start:
-                end = cut + 2
+        cut = text.find("\n\n", start)
+        end = len(text) if cut == -1 else cut + 2
+        while end - start > NER_PIECE_CHARS:
+            split = text.rfind(" ", start + 1, start + NER_PIECE_CHARS)
+            split = split if split > start else start + NER_PIECE_CHARS
+            yield start, text[start:split]
+            start = split
         yield start, text[start:end]
         start = end
 
@@ -235,6 +240,13 @@ def _pieces(text: str) -> Iterator[tuple[int, str]]:
 def _is_dateline(text: str, mention: _Mention) -> bool:
     start = text.rfind("\n", 0, mention.start) + 1
     return mention.start - start <= 2 and text[mention.start : mention.end].isupper()
+
+
+def _is_subject(entry: Entry) -> bool:
+    """A theme the registry knows by proper names only ("Islam", "Ramadan"), not keywords."""
+    return entry.kind == "theme" and all(
+        form[:1].isupper() for form in (entry.name, *entry.aliases)
+    )
 
 
 def _credit_names(article: Article) -> set[str]:
@@ -542,6 +554,17 @@ class Tagger:
         )
 
     def _themes(self, layout: _Layout, groups: list[_Group]) -> list[_Group]:
+        # The model's named things ("Olympics") give way to a subject the registry knows by
+        # that name ("Olympic Games"); other names hide the keywords inside them.
+        subjects = {
+            fold(form): key
+            for key, entry in self.gazetteer.entries.items()
+            if _is_subject(entry)
+            for form in (entry.name, *entry.aliases)
+        }
+        for group in [g for g in groups if g.kind == "thing" and g.key is None]:
+            if _YEAR.sub("", fold(group.name)) in subjects:
+                groups.remove(group)
         names = _Spans((m.start, m.end) for g in groups for m in g.mentions)
         hits: dict[str, list[_Mention]] = {}
         for pos, key, keyword in self.gazetteer.find_themes(layout.text):
@@ -561,11 +584,18 @@ class Tagger:
             # twice ("police … police") is not yet a subject.
             named = fold(entry.name) in {m.text for m in found}
             varied = named or len({m.text for m in found}) >= 2 or "headline" in zones
-            if score + named * ZONE_WEIGHT["body"] >= THEME_MIN_SCORE and varied:
-                prominent = bool({"headline", "standfirst"} & set(zones))
-                themes.append(
-                    _Group(entry.name, "theme", key, list(seen.values()), prominent=prominent)
-                )
+            prominent = bool({"headline", "standfirst"} & set(zones))
+            if _is_subject(entry):
+                # A named subject ("Islam", "the Olympic Games") is what the story is about
+                # when its headline names it or two paragraphs do; a passing "internet" is not.
+                paragraphs = {layout.where(m.start)[1] for m in found}
+                if not (prominent or len(paragraphs) >= 2):
+                    continue
+            elif not (score + named * ZONE_WEIGHT["body"] >= THEME_MIN_SCORE and varied):
+                continue
+            themes.append(
+                _Group(entry.name, "theme", key, list(seen.values()), prominent=prominent)
+            )
         return themes
 
     def _weigh(self, groups: list[_Group], layout: _Layout) -> None:
