@@ -218,6 +218,7 @@ def _layout(article: Article) -> _Layout:
 
 
 NER_PIECE_CHARS = 4000
+PARAGRAPHS_PER_STORY = 4
 
 
 def _pieces(text: str) -> Iterator[tuple[int, str]]:
@@ -294,7 +295,10 @@ class Tagger:
                 for offset, piece in _pieces(layout.text[: self.max_chars])
             ]
             entities = [[] for _ in layouts]
-            docs = self.nlp.pipe((piece for _, _, piece in pieces), batch_size=self.batch_size)
+            # Paragraphs, not stories: several to a story, so more of them to a batch.
+            docs = self.nlp.pipe(
+                (piece for _, _, piece in pieces), batch_size=self.batch_size * PARAGRAPHS_PER_STORY
+            )
             for (number, offset, _), doc in zip(pieces, docs, strict=True):
                 entities[number].extend(
                     (offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents
