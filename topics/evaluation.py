@@ -4,6 +4,7 @@ the gold name is one of the forms the story used for it, or when the registry kn
 name as an alias of it ("UN" for "United Nations")."""
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,4 +96,105 @@ def evaluate(tagger: Tagger, golds: Iterable[Gold], *, roles: set[str]) -> Score
             score.primaries += 1
             primary = next((c for c in candidates if c.role == "primary"), None)
             score.primary_hits += primary is not None and _matches(primary, gold.primary, tagger)
+    return score
+
+
+# --- quotes ----------------------------------------------------------------------------------
+
+
+@dataclass
+class QuoteGold:
+    article: Article
+    quotes: list[dict[str, Any]]
+
+
+@dataclass
+class QuoteScore:
+    stories: int = 0
+    predicted: int = 0  # full (not partial) quotes found
+    expected: int = 0  # full quotes in the gold file
+    matched: int = 0
+    speakers_right: int = 0
+    partial_expected: int = 0
+    partial_found: int = 0
+    wrong: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.expected if self.expected else 0.0
+
+    @property
+    def speaker_accuracy(self) -> float:
+        return self.speakers_right / self.matched if self.matched else 0.0
+
+
+def read_quote_gold(path: Path) -> list[QuoteGold]:
+    """One JSON object per line: {"headline"?, "text", "quotes": [{"text", "speaker", "partial"}]}."""
+    golds = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            paragraphs = [p.strip() for p in str(data["text"]).split("\n\n") if p.strip()]
+            golds.append(QuoteGold(Article(headline=data.get("headline", ""), body=paragraphs),
+                                   list(data["quotes"])))  # fmt: skip
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: {exc}") from None
+    return golds
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", fold(text))
+
+
+def _same_quote(a: str, b: str) -> bool:
+    """The same quote when one's words run inside the other's (joined halves, a missed
+    continuation) and they share most of the shorter."""
+    x, y = _words(a), _words(b)
+    if not x or not y:
+        return False
+    short, long = (x, y) if len(x) <= len(y) else (y, x)
+    joined = " " + " ".join(long) + " "
+    return (" " + " ".join(short) + " ") in joined and len(short) >= 0.6 * len(long)
+
+
+def evaluate_quotes(tagger: Tagger, golds: Iterable[QuoteGold]) -> QuoteScore:
+    from topics.tagging.quotes import find_quotes, speakers_of
+
+    score = QuoteScore()
+    golds = list(golds)
+    tagged = tagger.tag_many([g.article for g in golds])
+    for gold, candidates in zip(golds, tagged, strict=True):
+        score.stories += 1
+        found = find_quotes(list(gold.article.body), speakers_of(candidates))
+        full = [q for q in found if not q.partial]
+        score.predicted += len(full)
+        for expected in gold.quotes:
+            if expected.get("partial"):
+                score.partial_expected += 1
+                score.partial_found += any(
+                    q.partial and _same_quote(q.text, expected["text"]) for q in found
+                )
+                continue
+            score.expected += 1
+            match = next((q for q in full if _same_quote(q.text, expected["text"])), None)
+            if match is None:
+                score.wrong.append(f"missed: {expected['text'][:50]}")
+                continue
+            score.matched += 1
+            want = expected.get("speaker")
+            if (fold(match.speaker or "") == fold(want or "")) or (
+                want and match.speaker and fold(want).endswith(fold(match.speaker))
+            ):
+                score.speakers_right += 1
+            else:
+                score.wrong.append(f"speaker {match.speaker!r} for {want!r}: {expected['text'][:40]}")
+        for q in full:
+            if not any(_same_quote(q.text, e["text"]) for e in gold.quotes):
+                score.wrong.append(f"extra: {q.text[:50]}")
     return score
