@@ -42,7 +42,7 @@ SEL ?= ../shared/datasets/sel-dev/sel-dev.jsonl
 eval: install
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py evaluate_tagging topics/gold/invented.jsonl \
-		$(if $(wildcard $(SEL)),--sel $(SEL))
+		--quotes topics/gold/quotes.jsonl $(if $(wildcard $(SEL)),--sel $(SEL))
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)

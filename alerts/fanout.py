@@ -24,7 +24,8 @@ _MATCH = """
     AND u.is_active AND f.reader_id <> %(author)s
     AND (f.scope = 'mention'
          OR (f.scope = 'about' AND st.role IN ('primary', 'about'))
-         OR (f.scope = 'primary' AND st.role = 'primary'))
+         OR (f.scope = 'primary' AND st.role = 'primary')
+         OR (f.scope = 'quoted' AND st.quoted))
     AND f.reader_id > %(after)s AND f.reader_id <= %(upto)s
 """
 
@@ -62,7 +63,7 @@ def _statements() -> list[str]:
     """
     reasons = f"""
         INSERT INTO {t["reason"]} (alert_id, topic_id, role)
-        SELECT a.id, st.topic_id, st.role
+        SELECT a.id, st.topic_id, CASE WHEN f.scope = 'quoted' THEN 'quoted' ELSE st.role END
         {matched}
         JOIN {t["alert"]} a ON a.reader_id = f.reader_id AND a.story_id = st.story_id
         WHERE {_MATCH} AND a.event_id = %(event)s

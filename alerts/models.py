@@ -51,6 +51,7 @@ class Follow(models.Model):
         PRIMARY = "primary", "Only when it is the story's primary topic"
         ABOUT = "about", "Whenever the story is about it"
         MENTION = "mention", "Any mention"
+        QUOTED = "quoted", "When this person is quoted"
 
     reader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
@@ -147,6 +148,7 @@ class Alert(models.Model):
 class AlertReason(models.Model):
     """Why an alert was sent: one row per matching followed topic, with its role in the story."""
 
+    QUOTED = "quoted"  # the reason of a "when this person is quoted" follow
     ROLE_PHRASES: dict[str, str] = {
         StoryTopic.Role.PRIMARY: "the story's primary topic",
         StoryTopic.Role.ABOUT: "which the story is about",
@@ -155,7 +157,7 @@ class AlertReason(models.Model):
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reasons")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
-    role = models.CharField(max_length=10, choices=StoryTopic.Role.choices)
+    role = models.CharField(max_length=10, choices=[*StoryTopic.Role.choices, ("quoted", "Quoted")])
 
     class Meta:
         ordering = ["role", "topic__name"]
@@ -164,6 +166,8 @@ class AlertReason(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.role == self.QUOTED:
+            return f"because {self.topic.name} is quoted"
         return f"because you follow {self.topic.name}, {self.ROLE_PHRASES[self.role]}"
 
 

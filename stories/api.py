@@ -115,6 +115,13 @@ def story_json(story: Story) -> dict[str, Any]:
             "state": story.comments_state(),
             "count": story.comments.visible().count(),
         },
+        "quotes": [
+            {"text": q.text, "speaker": q.speaker_name or None,
+             "speaker_topic": (q.speaker_topic.merged_into or q.speaker_topic).slug
+             if q.speaker_topic else None,
+             "role": q.role or None, "partial": q.partial}
+            for q in story.quotes.select_related("speaker_topic__merged_into")
+        ],
         "rights": rights_of(story),
     }  # fmt: skip
 

@@ -191,6 +191,7 @@ class Story(models.Model):
     # Not stored: what the last tagging of this instance found (topics.actions.tag_story),
     # for callers that report it, such as `manage.py ingest --json`, without tagging again.
     tag_candidates: list[Any] | None = None
+    tag_quotes: list[Any] | None = None
 
     class Meta:
         ordering = ["-published_at", "-id"]

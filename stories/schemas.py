@@ -112,6 +112,14 @@ class Rights(Schema):
     attribution: str
 
 
+class QuoteOut(Schema):
+    text: str
+    speaker: str | None = Field(..., description="as the story names the speaker")
+    speaker_topic: str | None = Field(..., description="the speaker's topic slug, if any")
+    role: str | None
+    partial: bool = Field(..., description="a few quoted words inside a sentence")
+
+
 class StoryOut(Schema):
     id: int
     slug: str
@@ -125,6 +133,7 @@ class StoryOut(Schema):
     photo: PhotoOut | None
     topics: list[TopicRole]
     comments: CommentsInfo
+    quotes: list[QuoteOut]
     rights: Rights
 
 

@@ -59,5 +59,11 @@ def _render_story(request: HttpRequest, story: Story, *, preview: bool) -> HttpR
         "moderator": moderator,
         "edit_cutoff": timezone.now() - EDIT_WINDOW,
         "preview": preview,
+        # Who said what: statements, not the few quoted words inside a sentence.
+        "quotes": list(
+            story.quotes.filter(partial=False)
+            .exclude(speaker_name="")
+            .select_related("speaker_topic__merged_into")
+        ),
     }
     return render(request, "stories/story_detail.html", context)

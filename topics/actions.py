@@ -5,9 +5,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from stories.models import Story
+from topics.models import Quote as StoredQuote
 from topics.models import StoryTopic, Topic
 from topics.tagging import Article, Candidate, Entry, Tagger
 from topics.tagging.model import load_model
+from topics.tagging.quotes import Quote
 from topics.tagging.salience import Salience
 
 
@@ -136,29 +138,50 @@ def describe_tags(candidates: list[Candidate]) -> list[dict[str, object]]:
     return [{"slug": topic_slug(c), **c.as_dict()} for c in candidates]
 
 
-def preview_tags(article: Article) -> list[dict[str, object]]:
-    """What tagging would attach, as data, without writing anything (ingest --dry-run)."""
-    return describe_tags(current_tagger().tag(article))
+def describe_quotes(candidates: list[Candidate], quotes: list[Quote]) -> list[dict[str, object]]:
+    """Quotes as the API and `ingest --json` show them; `speaker_topic` is the speaker's slug
+    when the speaker is one of the story's topics."""
+    slugs = {c.name: topic_slug(c) for c in candidates if c.kind in ("person", "organisation")}
+    return [
+        {
+            "text": q.text,
+            "speaker": q.speaker,
+            "speaker_topic": slugs.get(q.speaker or ""),
+            "role": q.role,
+            "partial": q.partial,
+        }
+        for q in quotes
+    ]
+
+
+def preview_tags(article: Article) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """What tagging would attach (topics, quotes), as data, writing nothing (ingest --dry-run)."""
+    candidates, quotes = current_tagger().tag_with_quotes([article])[0]
+    return describe_tags(candidates), describe_quotes(candidates, quotes)
 
 
 def tag_story(story: Story) -> None:
     """Tag one story (on publish, or when an editor asks): the tagger's rows are replaced,
     the editor's are kept, and the editor's primary topic stays primary."""
-    story.tag_candidates = current_tagger().tag(article_of(story))
-    apply_tags(story, story.tag_candidates)
+    story.tag_candidates, story.tag_quotes = current_tagger().tag_with_quotes([article_of(story)])[
+        0
+    ]
+    apply_tags(story, story.tag_candidates, story.tag_quotes)
 
 
 def tag_stories(stories: list[Story]) -> None:
     """Tag many stories with one pass of the model; each is written in its own transaction."""
     tagger = current_tagger()
-    for story, candidates in zip(
-        stories, tagger.tag_many([article_of(s) for s in stories]), strict=True
+    for story, (candidates, quotes) in zip(
+        stories, tagger.tag_with_quotes([article_of(s) for s in stories]), strict=True
     ):
-        apply_tags(story, candidates)
+        apply_tags(story, candidates, quotes)
 
 
 @transaction.atomic
-def apply_tags(story: Story, candidates: list[Candidate]) -> None:
+def apply_tags(
+    story: Story, candidates: list[Candidate], quotes: list[Quote] | None = None
+) -> None:
     rows = {row.topic_id: row for row in StoryTopic.objects.filter(story=story)}
     pinned = {tid for tid, row in rows.items() if row.origin == StoryTopic.Origin.EDITOR}
     # Read afresh: the caller's copy may predate a merge or a deleted topic.
@@ -189,7 +212,15 @@ def apply_tags(story: Story, candidates: list[Candidate]) -> None:
                 origin=StoryTopic.Origin.TAGGER,
                 evidence=candidate.evidence(),
             )
+    quoted = {c.name for c in candidates if c.quoted}
+    by_name = {c.name: topics.get(topic_slug(c)) for c in candidates}
+    for candidate in candidates:
+        topic = topics.get(topic_slug(candidate))
+        if topic is not None and topic.id in new and candidate.name in quoted:
+            new[topic.id].quoted = True
     StoryTopic.objects.bulk_create(new.values())
+    if quotes is not None:
+        _save_quotes(story, quotes, by_name)
     tagger_primary = next(
         (tid for tid, row in new.items() if row.role == StoryTopic.Role.PRIMARY), None
     )
@@ -199,6 +230,23 @@ def apply_tags(story: Story, candidates: list[Candidate]) -> None:
         story.save(update_fields=["primary_topic", "updated_at"])
     if editor_primary is not None:
         sync_primary_topic(story)
+
+
+def _save_quotes(story: Story, quotes: list[Quote], topics: dict[str, Topic | None]) -> None:
+    StoredQuote.objects.filter(story=story).delete()
+    StoredQuote.objects.bulk_create(
+        StoredQuote(
+            story=story,
+            position=number,
+            text=q.text[:20_000],
+            partial=q.partial,
+            speaker_name=(q.speaker or "")[:200],
+            speaker_topic=topics.get(q.speaker or ""),
+            role=(q.role or "")[:300],
+            pattern=q.pattern[:40],
+        )
+        for number, q in enumerate(quotes)
+    )
 
 
 def _topics_for(candidates: list[Candidate]) -> dict[str, Topic]:

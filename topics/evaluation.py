@@ -133,7 +133,8 @@ class QuoteScore:
 
 
 def read_quote_gold(path: Path) -> list[QuoteGold]:
-    """One JSON object per line: {"headline"?, "text", "quotes": [{"text", "speaker", "partial"}]}."""
+    """One JSON object per line: {"headline"?, "text", "quotes": [{"text", "speaker",
+    "partial"}]}."""
     golds = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -164,14 +165,11 @@ def _same_quote(a: str, b: str) -> bool:
 
 
 def evaluate_quotes(tagger: Tagger, golds: Iterable[QuoteGold]) -> QuoteScore:
-    from topics.tagging.quotes import find_quotes, speakers_of
-
     score = QuoteScore()
     golds = list(golds)
-    tagged = tagger.tag_many([g.article for g in golds])
-    for gold, candidates in zip(golds, tagged, strict=True):
+    tagged = tagger.tag_with_quotes([g.article for g in golds])
+    for gold, (_, found) in zip(golds, tagged, strict=True):
         score.stories += 1
-        found = find_quotes(list(gold.article.body), speakers_of(candidates))
         full = [q for q in found if not q.partial]
         score.predicted += len(full)
         for expected in gold.quotes:
@@ -193,7 +191,9 @@ def evaluate_quotes(tagger: Tagger, golds: Iterable[QuoteGold]) -> QuoteScore:
             ):
                 score.speakers_right += 1
             else:
-                score.wrong.append(f"speaker {match.speaker!r} for {want!r}: {expected['text'][:40]}")
+                score.wrong.append(
+                    f"speaker {match.speaker!r} for {want!r}: {expected['text'][:40]}"
+                )
         for q in full:
             if not any(_same_quote(q.text, e["text"]) for e in gold.quotes):
                 score.wrong.append(f"extra: {q.text[:50]}")

@@ -85,6 +85,9 @@ class StoryTopic(models.Model):
         default=Origin.EDITOR,
         help_text="Editor rows are never removed or overridden by re-tagging.",
     )
+    quoted = models.BooleanField(
+        default=False, help_text="The story quotes it (a person or organisation speaking)."
+    )
     evidence = models.JSONField(
         default=dict,
         blank=True,
@@ -100,3 +103,33 @@ class StoryTopic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.story} → {self.topic} ({self.role})"
+
+
+class Quote(models.Model):
+    """A direct quote in a story and who said it (topics.tagging.quotes); written with the
+    story's topics, replaced when it is re-tagged."""
+
+    story = models.ForeignKey("stories.Story", on_delete=models.CASCADE, related_name="quotes")
+    position = models.PositiveIntegerField(help_text="Its order in the story.")
+    text = models.TextField()
+    partial = models.BooleanField(
+        default=False, help_text="A few quoted words inside a sentence, not a statement."
+    )
+    speaker_name = models.CharField(max_length=200, blank=True)
+    speaker_topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    role = models.CharField(max_length=300, blank=True, help_text='"head of …", as the story says.')
+    pattern = models.CharField(max_length=40, blank=True, help_text="What found the speaker.")
+
+    class Meta:
+        ordering = ["story", "position"]
+        indexes = [models.Index(fields=["speaker_topic", "story"], name="quote_speaker_story")]
+
+    def __str__(self) -> str:
+        return f"{self.speaker_name or 'unattributed'}: {self.text[:60]}"
+
+    @property
+    def display_text(self) -> str:
+        """As a pull quote shows it: the comma that led into "she said" dropped."""
+        return self.text.rstrip(" ,")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from stories.models import Story
 from topics.charts import weekly_chart
-from topics.models import StoryTopic, Topic
+from topics.models import Quote, StoryTopic, Topic
 
 CHART_WEEKS = 26
 RELATED_TOPICS = 8
@@ -34,8 +34,22 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
             (timezone.localtime(d) for d in dates), today=today, weeks=CHART_WEEKS
         ),
         "related": related_topics(topic),
+        "quotes": latest_quotes(topic),
     }
     return render(request, "topics/topic_detail.html", context)
+
+
+QUOTES_SHOWN = 5
+
+
+def latest_quotes(topic: Topic) -> list[Quote]:
+    """What the person (or organisation) said lately, in live stories, newest first."""
+    return list(
+        Quote.objects.filter(speaker_topic=topic, partial=False)
+        .filter(story__in=Story.objects.published())
+        .select_related("story")
+        .order_by("-story__published_at", "position")[:QUOTES_SHOWN]
+    )
 
 
 def related_topics(topic: Topic) -> list[Topic]:

@@ -79,3 +79,33 @@ class StoryPageBrowserTests(BrowserTestCase):
         self.page.wait_for_url("**/topics/kenya/")
         self.assertTrue(self.page.get_by_role("heading", name="Kenya", level=1).is_visible())
         self.screenshot("topic-page")
+
+
+@pytest.mark.browser
+class WhoSaidWhatBrowserTests(BrowserTestCase):
+    def test_the_panel_links_each_speaker_to_their_topic(self) -> None:
+        story = self.make_story(
+            "Port Elsby opens northern quay",
+            topics=(),
+            body=(
+                "Mara Lindqvist, chief executive of the Harbour Authority of Port Elsby, opened "
+                "the new northern quay on Monday.\n\n"
+                '"This is the largest investment the Harbour Authority has made," Ms Lindqvist '
+                'said.\n\n"We were not consulted," said Tomas Reyes, head of the Dockworkers '
+                "Union."
+            ),
+        )
+        self.page.goto(self.live_server_url + story.get_absolute_url())
+        panel = self.page.locator(".who-said")
+        self.assertTrue(panel.is_visible())
+        self.assertEqual(panel.locator("blockquote").count(), 2)
+        self.assertIn("head of the Dockworkers Union", panel.inner_text())
+        panel.screenshot(
+            path=str(
+                self.screenshot("story-who-said-what").with_name("story-who-said-what-panel.png")
+            )
+        )
+        panel.get_by_role("link", name="Mara Lindqvist").click()
+        self.page.wait_for_url("**/topics/mara-lindqvist/")
+        self.assertTrue(self.page.get_by_text("Latest quotes").is_visible())
+        self.screenshot("topic-latest-quotes")

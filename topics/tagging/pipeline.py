@@ -20,6 +20,7 @@ from typing import Any
 import ahocorasick
 
 from topics.tagging.gazetteer import Entry, Gazetteer, Hit
+from topics.tagging.quotes import Quote, Speaker, find_quotes
 from topics.tagging.salience import Salience
 from topics.tagging.text import (
     PERSON_TITLES,
@@ -45,6 +46,7 @@ KINDS = {
 ZONE_WEIGHT = {"headline": 3.0, "standfirst": 2.0, "lead": 1.5, "body": 1.0}
 KIND_WEIGHT = {"person": 1.0, "organisation": 1.0, "place": 0.75, "theme": 0.8, "thing": 0.8}
 SPEAKER_BONUS = 0.5
+QUOTE_WEIGHT = 0.5  # per direct quote a person or organisation is the speaker of
 # "NAIROBI — …": where the reporter filed from, not what the story is about.
 DATELINE_WEIGHT = 0.25
 ABOUT_SALIENCE = 0.3  # below it, and never in headline or standfirst: a passing mention
@@ -104,6 +106,7 @@ class Candidate:
     forms: list[str] = field(default_factory=list)
     listed: bool = False  # named in the page's own topic list
     features: dict[str, float] = field(default_factory=dict, repr=False)
+    quoted: int = 0  # how many of the story's quotes it said
 
     def evidence(self) -> dict[str, Any]:
         """Why it was proposed, for the editors (the admin's story topics list)."""
@@ -197,6 +200,7 @@ class _Group:
     prominent: bool = False  # named in the headline or standfirst
     paragraphs: int = 0  # how many body paragraphs name it
     features: dict[str, float] = field(default_factory=dict)
+    quotes: int = 0  # the story's direct quotes it is the speaker of
 
 
 def _layout(article: Article) -> _Layout:
@@ -267,10 +271,12 @@ class Tagger:
         max_chars: int = 100_000,
         rejected: Iterable[str] = (),
         salience: Salience | None = None,
+        quotes: bool = True,
     ) -> None:
         self.gazetteer = Gazetteer(entries)
         # Without a fitted model, topics are ranked by the rule score alone.
         self.salience = salience
+        self.with_quotes = quotes  # off only to measure what finding quotes costs
         # Names editors said are not topics: the model may find them; they are dropped.
         self.rejected = {fold(clean_name(name)) for name in rejected}
         self.nlp = nlp
@@ -282,6 +288,12 @@ class Tagger:
         return self.tag_many([article])[0]
 
     def tag_many(self, articles: Sequence[Article]) -> list[list[Candidate]]:
+        return [candidates for candidates, _ in self.tag_with_quotes(articles)]
+
+    def tag_with_quotes(
+        self, articles: Sequence[Article]
+    ) -> list[tuple[list[Candidate], list[Quote]]]:
+        """Each story's topics and who said what in it (topics.tagging.quotes)."""
         layouts = [_layout(article) for article in articles]
         if self.nlp is None:
             entities: list[list[tuple[int, int, str]]] = [[] for _ in layouts]
@@ -310,15 +322,37 @@ class Tagger:
 
     def _tag_one(
         self, article: Article, layout: _Layout, entities: list[tuple[int, int, str]]
-    ) -> list[Candidate]:
+    ) -> tuple[list[Candidate], list[Quote]]:
         text = layout.text
         hits = self.gazetteer.find(text)
         registry = self._registry_mentions(text, hits)
         mentions = self._entity_mentions(text, entities, registry, _credit_names(article))
         groups = self._group(mentions, layout)
+        quotes = self._quotes(article, groups) if self.with_quotes else []
         groups += self._themes(layout, groups)
         self._weigh(groups, layout)
-        return self._rank(groups, article.primary_hint, article.topic_hints)
+        return self._rank(groups, article.primary_hint, article.topic_hints), quotes
+
+    @staticmethod
+    def _quotes(article: Article, groups: list[_Group]) -> list[Quote]:
+        """Who said what, with each speaker tied to its group: a quote counts towards its
+        speaker's salience, and a "he"/"she" makes a person of a name the model called an
+        organisation."""
+        pairs = [
+            (Speaker(g.name, g.kind, g.key, tuple({m.text for m in g.mentions})), g)
+            for g in groups
+            if g.kind in ("person", "organisation")
+        ]
+        found = find_quotes(list(article.body), [speaker for speaker, _ in pairs])
+        by_name = {speaker.name: group for speaker, group in pairs}
+        for quote in found:
+            group = by_name.get(quote.speaker or "")
+            if group is None or quote.partial:
+                continue
+            group.quotes += 1
+            if quote.pattern == "pronoun" and group.kind == "organisation" and group.key is None:
+                group.kind = quote.speaker_kind = "person"
+        return found
 
     def _entity_mentions(
         self,
@@ -621,6 +655,7 @@ class Tagger:
                     or _SPEECH_BEFORE.search(text[max(0, m.start - 20) : m.start])
                 ):
                     score += SPEAKER_BONUS
+            score += QUOTE_WEIGHT * group.quotes
             share = len(spread) / paragraphs
             group.paragraphs = len(spread)
             group.score = score * KIND_WEIGHT[group.kind] * (0.6 + 0.4 * share)
@@ -711,6 +746,7 @@ class Tagger:
                 mentions=len(g.mentions),
                 forms=sorted({m.text for m in g.mentions if g.kind != "theme"}),
                 features=g.features,
+                quoted=g.quotes,
             )
             for g in groups
         ]

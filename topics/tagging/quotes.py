@@ -24,8 +24,8 @@ from topics.tagging.text import TITLE_WORDS, clean_name, fold, kind_from_words
 
 __all__ = ["Quote", "Speaker", "find_quotes"]
 
-OPEN = "“\"«„"
-CLOSE = "”\"»“"
+OPEN = '“"«„'
+CLOSE = '”"»“'
 _SPEECH = (
     r"(?:said|says|say|added|adds|told|tells|warned|warns|explained|insisted|argued|noted|"
     r"stated|wrote|writes|asked|replied|recalled|claimed|declared|announced|conceded|"
@@ -58,7 +58,7 @@ _BEFORE = re.compile(
     rf"|(?:[Aa]ccording\s+to\s+(?P<according>(?:the\s+)?{_NAME})\s*,?\s*$)",
     re.UNICODE,
 )
-_SENTENCE_END = re.compile(r"[.!?…]\s*$")
+NEAR = 300  # characters either side of a quote where its attribution may be
 _STOP_WORDS = {"the", "a", "an", "this", "that", "it", "but", "and", "in", "on", "at"}
 
 
@@ -132,7 +132,9 @@ def _spans(paragraphs: Sequence[str]) -> list[_Span]:
             if ch in OPEN and _opens(paragraph, i):
                 close = _find_close(paragraph, i + 1)
                 if close == -1:
-                    carry = _Span(number, i + 1, len(paragraph), paragraph[i + 1 :].strip(), closed=False)
+                    carry = _Span(
+                        number, i + 1, len(paragraph), paragraph[i + 1 :].strip(), closed=False
+                    )
                     carry.parts.append((number, i + 1, len(paragraph)))
                     break
                 spans.append(_Span(number, i + 1, close, paragraph[i + 1 : close].strip(),
@@ -155,7 +157,9 @@ def _opens(paragraph: str, i: int) -> bool:
 def _find_close(paragraph: str, start: int) -> int:
     for j in range(start, len(paragraph)):
         ch = paragraph[j]
-        if ch in "”»" or (ch == '"' and (j + 1 == len(paragraph) or not paragraph[j + 1].isalnum())):
+        if ch in "”»" or (
+            ch == '"' and (j + 1 == len(paragraph) or not paragraph[j + 1].isalnum())
+        ):
             return j
         if ch == "“" and j > start and paragraph[j - 1] not in " ([":
             return j  # a German-style closing mark
@@ -210,7 +214,11 @@ class _People:
         if speaker.name in self.gender:
             return
         before = paragraph[max(0, start - 6) : start].split()
-        title = fold(before[-1]).rstrip(".") if before else ""
+        inside = paragraph[start:end].split()
+        # The title may be part of the form matched ("Ms Lindqvist") or just before it.
+        title = fold(inside[0]).rstrip(".") if len(inside) > 1 else ""
+        if title not in _MALE | _FEMALE:
+            title = fold(before[-1]).rstrip(".") if before else ""
         if title in _MALE:
             self.gender[speaker.name] = "m"
         elif title in _FEMALE:
@@ -274,17 +282,27 @@ def find_quotes(paragraphs: Sequence[str], speakers: Sequence[Speaker]) -> list[
         paragraph = paragraphs[span.paragraph]
         quote = Quote(span.text, span.paragraph, _partial(span, paragraph))
         quote._start, quote._end = span.start, span.end
-        last_paragraph, _, last_end = span.parts[-1] if span.parts else (span.paragraph, 0, span.end)
-        after = paragraphs[last_paragraph][last_end + 1 :]
-        before = paragraph[: max(0, span.start - 1)]
+        last_paragraph, _, last_end = (
+            span.parts[-1] if span.parts else (span.paragraph, 0, span.end)
+        )
+        # Attributions sit right beside their quote; reading no further keeps a hostile
+        # paragraph (a megabyte without a full stop) linear.
+        after = paragraphs[last_paragraph][last_end + 1 : last_end + 1 + NEAR]
+        before = paragraph[max(0, span.start - 1 - NEAR) : max(0, span.start - 1)]
         _attribute(quote, before, after, people, last_paragraph, span.start)
+        if quote.speaker and quote.pattern != "named before":
+            # `"We won," she said.`: a statement however short, since someone is said to
+            # have said it.
+            quote.partial = False
         quotes.append(quote)
     _join_split(quotes, paragraphs)
     _carry_over(quotes, paragraphs, people)
     return quotes
 
 
-def _attribute(quote: Quote, before: str, after: str, people: _People, paragraph: int, offset: int) -> None:
+def _attribute(
+    quote: Quote, before: str, after: str, people: _People, paragraph: int, offset: int
+) -> None:
     """Look after the quote first (the commonest order in news), then before it."""
     if _AFTER_UNNAMED.match(after):
         quote.pattern = "unnamed"
@@ -305,14 +323,16 @@ def _attribute(quote: Quote, before: str, after: str, people: _People, paragraph
             return
 
 
-def _assign(quote: Quote, name: str, people: _People, paragraph: int, offset: int, rule: str) -> bool:
+def _assign(
+    quote: Quote, name: str, people: _People, paragraph: int, offset: int, rule: str
+) -> bool:
     name = name.strip().rstrip(".,;:")
     lowered = name.casefold()
     speaker: Speaker | None
     if lowered in _PRONOUNS or lowered in ("he", "she"):
         speaker = people.latest(paragraph, offset, _PRONOUNS.get(lowered))
         rule = "pronoun"
-    elif lowered in ("they", "it") or lowered.startswith("the ") and people.resolve(name) is None:
+    elif lowered in ("they", "it") or (lowered.startswith("the ") and people.resolve(name) is None):
         # "the ministry said": the organisation whose name holds the word; "the company
         # said", "it said": the organisation named last before the quote.
         noun = lowered.split()[-1]
@@ -339,7 +359,9 @@ def _assign(quote: Quote, name: str, people: _People, paragraph: int, offset: in
     return True
 
 
-_ROLE_AFTER = re.compile(r"^,\s*(?P<role>(?:the|a|an|its|their|his|her|who\s+is)?\s*[a-z][^,.;\"“”]{2,100}?)(?:,|\.|;|$)")
+_ROLE_AFTER = re.compile(
+    r"^,\s*(?P<role>(?:the|a|an|its|their|his|her|who\s+is)?\s*[a-z][^,.;\"“”]{2,100}?)(?:,|\.|;|$)"
+)
 
 
 def _role_after(rest: str) -> str | None:
@@ -373,9 +395,14 @@ def _join_split(quotes: list[Quote], paragraphs: Sequence[str]) -> None:
         first, second = quotes[i], quotes[i + 1]
         between = paragraphs[first.paragraph][first._end + 1 : second._start - 1]
         same = first.paragraph == second.paragraph
-        if same and first.speaker and second.speaker in (None, first.speaker) and not first.partial and (
-            _AFTER_SAID_NAME.match(between) or _AFTER_NAME_SAID.match(between)
-        ) and len(between) < 120:
+        if (
+            same
+            and first.speaker
+            and second.speaker in (None, first.speaker)
+            and not first.partial
+            and (_AFTER_SAID_NAME.match(between) or _AFTER_NAME_SAID.match(between))
+            and len(between) < 120
+        ):
             first.text = f"{first.text} {second.text}"
             first._end = second._end
             quotes.pop(i + 1)
@@ -396,7 +423,9 @@ def _carry_over(quotes: list[Quote], paragraphs: Sequence[str], people: _People)
         own = paragraphs[quote.paragraph].strip().strip(OPEN + CLOSE).strip()
         before = paragraphs[quote.paragraph][: max(0, quote._start - 1)].rstrip()
         # A quote standing alone: its paragraph, or a sentence of its own after others.
-        if len(quote.text) < 0.8 * len(own) and not (before.endswith((".", "!", "?")) or not before):
+        if len(quote.text) < 0.8 * len(own) and not (
+            before.endswith((".", "!", "?")) or not before
+        ):
             continue
         previous = last.get(quote.paragraph - 1)
         named_here = people.latest(quote.paragraph, quote._start, None)
@@ -420,13 +449,3 @@ def _carry_over(quotes: list[Quote], paragraphs: Sequence[str], people: _People)
                 quote.speaker_kind, quote.pattern = speaker.kind, "named before"
         if quote.speaker:
             last[quote.paragraph] = quote
-
-
-def speakers_of(candidates: Sequence[object]) -> list[Speaker]:
-    """The tagger's people and organisations (topics.tagging.Candidate) as possible speakers."""
-    out = []
-    for c in candidates:
-        kind = getattr(c, "kind", "")
-        if kind in ("person", "organisation"):
-            out.append(Speaker(c.name, kind, getattr(c, "key", None), tuple(getattr(c, "forms", ()))))  # type: ignore[attr-defined]
-    return out

@@ -19,7 +19,7 @@ from ingest.pipeline import (
 )
 from ingest.textparse import ParsedStory
 from tidings.progress import Progress
-from topics.actions import describe_tags, preview_tags
+from topics.actions import describe_quotes, describe_tags, preview_tags
 from topics.tagging import Article
 
 
@@ -100,9 +100,11 @@ class Command(BaseCommand):
         }
         tagged = outcome.story.tag_candidates if outcome.story is not None else None
         # A published story was tagged as it went out; only a draft or a dry run needs a preview.
-        record["topics"] = (
-            describe_tags(tagged) if tagged is not None else preview_tags(article_from(story))
-        )
+        if tagged is not None and outcome.story is not None:
+            record["topics"] = describe_tags(tagged)
+            record["quotes"] = describe_quotes(tagged, outcome.story.tag_quotes or [])
+        else:
+            record["topics"], record["quotes"] = preview_tags(article_from(story))
         if outcome.story is not None:
             record["story"] = outcome.story.get_absolute_url()
         return record

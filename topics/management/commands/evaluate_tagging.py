@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from topics.actions import current_tagger
-from topics.evaluation import evaluate, read_gold
+from topics.evaluation import evaluate, evaluate_quotes, read_gold, read_quote_gold
 from topics.tagging import Article
 
 
@@ -40,15 +40,24 @@ class Command(BaseCommand):
             help="count passing mentions as predictions too (default: primary and about)",
         )
         parser.add_argument("--show", type=int, default=10, help="most frequent misses/extras")
+        parser.add_argument(
+            "--quotes",
+            type=Path,
+            metavar="PATH",
+            help="a quotes gold file (topics/gold/quotes.jsonl): quote precision and recall, "
+            "speaker accuracy",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["quotes"] is not None:
+            self._quotes(options["quotes"], options["show"])
         if options["sel"] is not None:
             self._sel(options["sel"], options["predictions"])
-            if options["gold"] is None:
-                return
-        path: Path | None = options["gold"]
-        if path is None:
-            raise CommandError("give a gold file, --sel PATH, or both")
+        if options["gold"] is None:
+            if options["sel"] is None and options["quotes"] is None:
+                raise CommandError("give a gold file, --sel PATH, --quotes PATH, or several")
+            return
+        path: Path = options["gold"]
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         try:
@@ -66,6 +75,23 @@ class Command(BaseCommand):
             for label, names in (("missed", score.misses), ("extra", score.extras)):
                 common = Counter(names).most_common(options["show"])
                 self.stdout.write(f"{label}: " + ", ".join(f"{n} ×{c}" for n, c in common))
+
+    def _quotes(self, path: Path, show: int) -> None:
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        try:
+            golds = read_quote_gold(path)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        score = evaluate_quotes(current_tagger(), golds)
+        self.stdout.write(
+            f"quotes: {score.stories} stories, {score.expected} quotes, {score.predicted} found; "
+            f"precision {score.precision:.3f}  recall {score.recall:.3f}  speaker accuracy "
+            f"{score.speaker_accuracy:.3f} ({score.speakers_right}/{score.matched}); partial "
+            f"quotes marked {score.partial_found}/{score.partial_expected}"
+        )
+        for line in score.wrong[:show]:
+            self.stdout.write(f"  {line}")
 
     def _sel(self, path: Path, out: Path) -> None:
         """Tag every SEL article (read where it lies: the texts never enter the repository)
