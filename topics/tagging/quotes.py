@@ -49,6 +49,10 @@ _AFTER_NAME_SAID = re.compile(
 _AFTER_UNNAMED = re.compile(
     rf"^[\s,.!?—–-]*(?:a|an|one|another|some)\s+[a-z]+(?:\s+[a-z]+)?\s+(?:{_SPEECH})\b"
 )
+# `"…," Kestrel Energy's chief executive, Mara Lindqvist, said.`
+_AFTER_ROLE_NAME_SAID = re.compile(
+    rf"^[\s,]*(?P<role>[^,\"“”.]{{3,80}}),\s+(?P<name>{_NAME}),\s+(?:{_SPEECH})\b", re.UNICODE
+)
 _ACCORDING_AFTER = re.compile(rf"^[\s,.—–-]*according\s+to\s+(?P<name>(?:the\s+)?{_NAME})")
 # `Mara Lindqvist said: "…"` / `According to Mara Lindqvist, "…"` / `She said: "…"`
 _BEFORE = re.compile(
@@ -306,6 +310,10 @@ def _attribute(
     """Look after the quote first (the commonest order in news), then before it."""
     if _AFTER_UNNAMED.match(after):
         quote.pattern = "unnamed"
+        return
+    match = _AFTER_ROLE_NAME_SAID.match(after)
+    if match and _assign(quote, match.group("name"), people, paragraph, offset, "ROLE, NAME, said"):
+        quote.role = match.group("role").strip()
         return
     for pattern, rule in ((_AFTER_SAID_NAME, "said NAME"), (_AFTER_NAME_SAID, "NAME said"),
                           (_ACCORDING_AFTER, "according to NAME")):  # fmt: skip

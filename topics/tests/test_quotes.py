@@ -141,6 +141,19 @@ class RoleTests(SimpleTestCase):
             quote.role, "a former admiral and now a researcher at the Halden Institute"
         )
 
+    def test_an_organisations_role_before_the_name(self) -> None:
+        people = [Speaker("Mara Lindqvist", "person"), Speaker("Kestrel Energy", "organisation")]
+        for paragraph in (
+            'Kestrel Energy\'s chief executive, Mara Lindqvist, said: "We will build it."',
+            '"We will build it," Kestrel Energy\'s chief executive, Mara Lindqvist, said.',
+        ):
+            [quote] = quotes(paragraph, people=people)
+            self.assertEqual((quote.speaker, quote.role),
+                             ("Mara Lindqvist", "Kestrel Energy's chief executive"))  # fmt: skip
+        [quote] = quotes('"We will build it," said Mara Lindqvist, chief executive at Kestrel '
+                         "Energy.", people=people)  # fmt: skip
+        self.assertEqual(quote.role, "chief executive at Kestrel Energy")
+
 
 class TaggerLinkTests(SimpleTestCase):
     def test_speakers_are_the_stories_topics_and_quotes_count_for_them(self) -> None:
