@@ -378,6 +378,8 @@ def _role_after(rest: str) -> str | None:
     if not match:
         return None
     role = match.group("role").strip()
+    if re.match(r"(?:who|which|whose|when|where)\b(?!\s+is\b)", role):
+        return None  # "who founded Halden in 2017" tells what they did, not what they are
     role = re.sub(r"^who\s+is\s+", "", role)
     if role.split()[0] in ("said", "says", "told", "added") or len(role.split()) > 14:
         return None
