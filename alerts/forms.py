@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from alerts.models import Follow, WebhookEndpoint
@@ -12,6 +14,15 @@ class FollowForm(forms.ModelForm):
     class Meta:
         model = Follow
         fields = ["cadence", "scope", "muted"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        topic = getattr(self.instance, "topic", None)
+        if topic is not None and topic.kind not in ("person", "organisation"):
+            # Places and themes never speak: "when quoted" would never alert.
+            field = self.fields["scope"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [c for c in Follow.Scope.choices if c[0] != Follow.Scope.QUOTED]
 
 
 class ImportForm(forms.Form):

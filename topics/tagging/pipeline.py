@@ -336,8 +336,7 @@ class Tagger:
     @staticmethod
     def _quotes(article: Article, groups: list[_Group]) -> list[Quote]:
         """Who said what, with each speaker tied to its group: a quote counts towards its
-        speaker's salience, and a "he"/"she" makes a person of a name the model called an
-        organisation."""
+        speaker's salience."""
         pairs = [
             (Speaker(g.name, g.kind, g.key, tuple({m.text for m in g.mentions})), g)
             for g in groups
@@ -350,8 +349,6 @@ class Tagger:
             if group is None or quote.partial:
                 continue
             group.quotes += 1
-            if quote.pattern == "pronoun" and group.kind == "organisation" and group.key is None:
-                group.kind = quote.speaker_kind = "person"
         return found
 
     def _entity_mentions(

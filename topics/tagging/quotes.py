@@ -16,6 +16,7 @@ tagger's people and organisations in, quotes out.
    (`Harbour Authority chair NAME`, `ORG's chief executive, NAME`).
 """
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,12 +33,20 @@ _SPEECH = (
     r"admitted|continued|went on)"
 )
 _PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
-_MALE = {"mr", "sir", "lord", "king", "prince", "father", "brother"}
-_FEMALE = {"ms", "mrs", "miss", "dame", "lady", "queen", "princess", "sister"}
+_MALE = {"mr", "sir", "lord", "king", "prince", "father", "brother", "husband", "son", "uncle"}
+_FEMALE = {"ms", "mrs", "miss", "dame", "lady", "queen", "princess", "sister", "wife",
+           "daughter", "mother", "aunt", "widow"}  # fmt: skip
 _NAME = r"(?:[A-Z][\w'’.-]*(?:\s+(?:de|da|van|von|al|bin|der|la|le|du|[A-Z][\w'’.-]*))*)"
 # `"…," said Mara Lindqvist` / `"…," said Ms Lindqvist` / `"…" said the Pentagon`
 _AFTER_SAID_NAME = re.compile(
-    rf"^[\s,.!?—–-]*(?:{_SPEECH})\s+(?P<name>(?:the\s+)?{_NAME})", re.UNICODE
+    rf"^[\s,.!?—–-]*(?:{_SPEECH})\s+(?P<lead>(?:[a-z][\w'’-]*\s+){{0,4}}?)"
+    rf"(?P<name>(?:the\s+)?{_NAME})",
+    re.UNICODE,
+)
+# Any attribution at all after a quote (`"…," residents said`): then the quote does not stand
+# alone, even when its speaker is nobody the story names.
+_AFTER_ANY = re.compile(
+    rf"^[\s,.!?—–-]*(?:[\w'’-]+\s+){{1,5}}?(?:{_SPEECH})\b|^[\s,.!?—–-]*(?:{_SPEECH})\b"
 )
 # `"…," Mara Lindqvist said` / `"…," she said` / `"…," the company said`
 _AFTER_NAME_SAID = re.compile(
@@ -63,6 +72,36 @@ _BEFORE = re.compile(
     re.UNICODE,
 )
 NEAR = 300  # characters either side of a quote where its attribution may be
+LOOK_BACK = 200  # mentions looked back over for a pronoun's person
+MAX_QUOTES = 300  # a story's quotes read at most: a page of 500,000 "“a”" is no story
+# What a story calls the company it is about; "the council", "the ministry", "the board" name
+# a particular body, and must match its name.
+_GENERIC_ORG_NOUNS = frozenset(
+    [
+        "company",
+        "firm",
+        "airline",
+        "carrier",
+        "group",
+        "business",
+        "retailer",
+        "bank",
+        "operator",
+        "broadcaster",
+        "club",
+        "team",
+        "startup",
+        "manufacturer",
+        "maker",
+        "insurer",
+        "developer",
+        "lender",
+        "supermarket",
+        "chain",
+    ]
+)
+_STATEMENT_RULES = {"said NAME", "NAME said", "pronoun", "ROLE, NAME, said", "said ROLE NAME",
+                    "NAME said:", "the ORG", "according to NAME"}  # fmt: skip
 _STOP_WORDS = {"the", "a", "an", "this", "that", "it", "but", "and", "in", "on", "at"}
 
 
@@ -106,11 +145,13 @@ class _Span:
     parts: list[tuple[int, int, int]] = field(default_factory=list)  # (paragraph, start, end)
 
 
-def _spans(paragraphs: Sequence[str]) -> list[_Span]:
+def _spans(paragraphs: Sequence[str], limit: int = 10**9) -> list[_Span]:
     """Every quoted stretch, with the paragraph it starts in; a quote over paragraphs is one."""
     spans: list[_Span] = []
     carry: _Span | None = None
     for number, paragraph in enumerate(paragraphs):
+        if len(spans) >= limit:
+            break
         i = 0
         if carry is not None:
             # The quote goes on if this paragraph opens with a mark; else it ended unclosed.
@@ -131,7 +172,7 @@ def _spans(paragraphs: Sequence[str]) -> list[_Span]:
             else:
                 spans.append(carry)
                 carry = None
-        while i < len(paragraph):
+        while i < len(paragraph) and len(spans) < limit:
             ch = paragraph[i]
             if ch in OPEN and _opens(paragraph, i):
                 close = _find_close(paragraph, i + 1)
@@ -187,15 +228,22 @@ class _People:
     def __init__(self, speakers: Sequence[Speaker], paragraphs: Sequence[str]) -> None:
         self.speakers = list(speakers)
         self.by_form: dict[str, Speaker] = {}
+        surnames: dict[str, list[Speaker]] = {}
         for s in self.speakers:
             for form in (s.name, *s.forms):
                 self.by_form.setdefault(fold(form), s)
             words = s.name.split()
             if s.kind == "person" and len(words) >= 2:
                 self.by_form.setdefault(fold(words[-1]), s)
+                surnames.setdefault(fold(words[-1]), []).append(s)
+        # A surname two people of the story share ("Mr Whitfield", "Ms Whitfield") points at
+        # neither by itself: it waits for the genders the full names teach.
+        self.shared = {name: people for name, people in surnames.items() if len(people) > 1}
         self.gender: dict[str, str] = {}
         # Every mention, in reading order: (paragraph, offset, speaker)
         self.mentions: list[tuple[int, int, Speaker]] = []
+        self.keys: list[tuple[int, int]] = []
+        waiting: list[tuple[int, int, str, str]] = []  # (paragraph, offset, surname, title)
         forms = sorted(self.by_form, key=len, reverse=True)
         if forms:
             pattern = re.compile(
@@ -206,18 +254,38 @@ class _People:
                 if len(folded) != len(paragraph):
                     folded = paragraph.casefold()  # offsets must line up; accents rarely matter
                 for match in pattern.finditer(folded):
-                    speaker = self.by_form.get(match.group(1))
+                    form = match.group(1)
+                    words = form.split()
+                    if (
+                        words
+                        and words[-1] in self.shared
+                        and (len(words) == 1 or words[0].rstrip(".") in _MALE | _FEMALE)
+                    ):
+                        before = folded[max(0, match.start() - 12) : match.start()].split()
+                        title = words[0] if len(words) > 1 else (before[-1] if before else "")
+                        waiting.append((number, match.start(), words[-1], title.rstrip(".")))
+                        continue
+                    speaker = self.by_form.get(form)
                     if speaker is None:
                         continue
                     self.mentions.append((number, match.start(), speaker))
                     self._learn_gender(speaker, paragraph, match.start(), match.end())
+        for number, at, surname, title in waiting:
+            gender = "m" if title in _MALE else "f" if title in _FEMALE else None
+            fitting = [
+                s for s in self.shared[surname] if gender and self.gender.get(s.name) == gender
+            ]
+            if len(fitting) == 1:
+                self.mentions.append((number, at, fitting[0]))
+        self.mentions.sort(key=lambda m: (m[0], m[1]))
+        self.keys = [(number, at) for number, at, _ in self.mentions]
 
     def _learn_gender(self, speaker: Speaker, paragraph: str, start: int, end: int) -> None:
-        if not (speaker.kind == "person" or _looks_like_a_person(speaker)):
+        if speaker.kind != "person":
             return
         if speaker.name in self.gender:
             return
-        before = paragraph[max(0, start - 6) : start].split()
+        before = paragraph[max(0, start - 12) : start].split()
         inside = paragraph[start:end].split()
         # The title may be part of the form matched ("Ms Lindqvist") or just before it.
         title = fold(inside[0]).rstrip(".") if len(inside) > 1 else ""
@@ -228,13 +296,42 @@ class _People:
         elif title in _FEMALE:
             self.gender[speaker.name] = "f"
         else:
-            # "Amara Diallo … said he would" / "…, who said she": the pronoun soon after the name
-            after = re.match(r"^[^.\"“”]{0,60}?\b(he|she|his|her)\b", paragraph[end:])
+            # "Amara Diallo … said he would" / "…, who said she": the subject pronoun soon
+            # after the name ("thanked her" is somebody else).
+            after = re.match(
+                r"^[^.\"“”]{0,60}?(?:\b(?:said|says|who)\s+|,\s*|\band\s+)(he|she|his|her)\b"
+                r"(?!\s+(?:own\b))",
+                paragraph[end:],
+            )
             if after:
                 self.gender[speaker.name] = _PRONOUNS[after.group(1)]
 
+    def main_organisation(self) -> list[Speaker]:
+        """The organisation mentioned most, when one is mentioned more than any other."""
+        counts: dict[str, int] = {}
+        by_name: dict[str, Speaker] = {}
+        for _, _, speaker in self.mentions:
+            if speaker.kind == "organisation":
+                counts[speaker.name] = counts.get(speaker.name, 0) + 1
+                by_name[speaker.name] = speaker
+        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+            return []
+        return [by_name[ranked[0][0]]]
+
     def resolve(self, name: str) -> Speaker | None:
         words = name.split()
+        title = fold(words[0]).rstrip(".") if len(words) > 1 else ""
+        shared = self.shared.get(fold(words[-1]))
+        if shared:
+            # "Ms Whitfield" when two Whitfields are in the story: the one of her gender;
+            # a bare shared surname is nobody in particular.
+            gender = "m" if title in _MALE else "f" if title in _FEMALE else None
+            fitting = [s for s in shared if gender and self.gender.get(s.name) == gender]
+            full = self.by_form.get(fold(name))
+            if full is not None and fold(full.name) == fold(name):
+                return full
+            return fitting[0] if len(fitting) == 1 else None
         while words and fold(words[0]).rstrip(".") in TITLE_WORDS | {"the"}:
             if len(words) == 1:
                 break
@@ -250,12 +347,12 @@ class _People:
     ) -> Speaker | None:
         """The speaker of `kind` named last before (paragraph, offset): for a pronoun, the
         last person of its gender, else (no gender known for anyone fitting) the last person."""
-        fitting = [
-            speaker
-            for number, at, speaker in self.mentions
-            if (number, at) < (paragraph, offset)
-            and (speaker.kind == kind or (kind == "person" and _looks_like_a_person(speaker)))
-        ]
+        # The mentions are in reading order: look back from the quote, a bounded way.
+        end = bisect.bisect_left(self.keys, (paragraph, offset))
+        window = [s for _, _, s in self.mentions[max(0, end - LOOK_BACK) : end]]
+        fitting = [s for s in window if s.kind == kind]
+        if not fitting and kind == "person":
+            fitting = [s for s in window if _looks_like_a_person(s)]
         if gender is not None:
             same = [s for s in fitting if self.gender.get(s.name) == gender]
             if same:
@@ -282,7 +379,7 @@ def _looks_like_a_person(speaker: Speaker) -> bool:
 def find_quotes(paragraphs: Sequence[str], speakers: Sequence[Speaker]) -> list[Quote]:
     people = _People(speakers, paragraphs)
     quotes: list[Quote] = []
-    for span in _spans(paragraphs):
+    for span in _spans(paragraphs, MAX_QUOTES)[:MAX_QUOTES]:
         paragraph = paragraphs[span.paragraph]
         quote = Quote(span.text, span.paragraph, _partial(span, paragraph))
         quote._start, quote._end = span.start, span.end
@@ -294,9 +391,9 @@ def find_quotes(paragraphs: Sequence[str], speakers: Sequence[Speaker]) -> list[
         after = paragraphs[last_paragraph][last_end + 1 : last_end + 1 + NEAR]
         before = paragraph[max(0, span.start - 1 - NEAR) : max(0, span.start - 1)]
         _attribute(quote, before, after, people, last_paragraph, span.start)
-        if quote.speaker and quote.pattern != "named before":
-            # `"We won," she said.`: a statement however short, since someone is said to
-            # have said it.
+        if quote.speaker and quote.pattern in _STATEMENT_RULES:
+            # `"We won," she said.` / `She said: "We won."`: a statement however short;
+            # `said it was "disappointed"` stays a few words in a sentence.
             quote.partial = False
         quotes.append(quote)
     _join_split(quotes, paragraphs)
@@ -319,13 +416,25 @@ def _attribute(
                           (_ACCORDING_AFTER, "according to NAME")):  # fmt: skip
         match = pattern.match(after)
         if match and _assign(quote, match.group("name"), people, paragraph, offset, rule):
+            lead = match.groupdict().get("lead") or ""
+            if lead.strip():
+                quote.role, quote.pattern = lead.strip(), "said ROLE NAME"  # said club captain X
             quote.role = quote.role or _role_after(after[match.end("name") :])
             return
+    if _AFTER_ANY.match(after):
+        # Attributed, to someone we cannot name: never to a guess from elsewhere.
+        quote.pattern = "unresolved"
+        return
     sentence = re.split(r"(?<=[.!?])\s+", before)[-1] if before.strip() else ""
     match = _BEFORE.search(sentence)
     if match:
         name = match.group("name") or match.group("according")
         rule = "according to NAME" if match.group("according") else "NAME said:"
+        ahead = sentence[: match.start()].split()
+        if ahead and ahead[-1] in ("of", "in", "from", "at", "for", "near", "with"):
+            return  # "Residents of Fenmoor said:": a group, not Fenmoor
+        if not match.group("according") and not sentence.rstrip().endswith((":", ",")):
+            rule = "said it was"  # `Northline said it was "disappointed"`: words in a sentence
         if name and _assign(quote, name, people, paragraph, offset, rule):
             quote.role = quote.role or _role_before(sentence[: match.start()], quote)
             return
@@ -340,17 +449,22 @@ def _assign(
     if lowered in _PRONOUNS or lowered in ("he", "she"):
         speaker = people.latest(paragraph, offset, _PRONOUNS.get(lowered))
         rule = "pronoun"
-    elif lowered in ("they", "it") or (lowered.startswith("the ") and people.resolve(name) is None):
-        # "the ministry said": the organisation whose name holds the word; "the company
-        # said", "it said": the organisation named last before the quote.
+    elif lowered in ("they", "it", "we"):
+        return False  # a group or a thing: nobody to name
+    elif lowered.startswith("the ") and people.resolve(name) is None:
+        # "the ministry said": the one organisation whose name holds the word; "the
+        # company said" names nobody unless exactly one organisation is a company.
         noun = lowered.split()[-1]
-        speaker = next(
-            (s for s in people.speakers
-             if s.kind == "organisation" and noun in fold(s.name).split()),
-            None,
-        ) or people.latest(paragraph, offset, None, kind="organisation")  # fmt: skip
-        if speaker is None:
+        holders = [
+            s for s in people.speakers
+            if s.kind == "organisation" and noun in fold(s.name).split()
+        ]  # fmt: skip
+        if not holders and noun in _GENERIC_ORG_NOUNS:
+            # "the company said" in a story about one company: the most mentioned one.
+            holders = people.main_organisation()
+        if len(holders) != 1:
             return False
+        speaker = holders[0]
         rule = "the ORG"
     else:
         speaker = people.resolve(name)
@@ -388,14 +502,34 @@ def _role_after(rest: str) -> str | None:
 
 def _role_before(text: str, quote: Quote) -> str | None:
     """`Harbour Authority chair Ines Barros said:` → "Harbour Authority chair"."""
-    words = text.rstrip(" ,").split()
+    words = text.rstrip(" ").split()
+    if words and words[-1].endswith(","):
+        if len(words) == 1:
+            return None  # "Later, Bekele added:"
+        words[-1] = words[-1].rstrip(",")
     role = []
     for word in reversed(words[-6:]):
         if word.endswith((".", ",", ";", ":")):
             break
         role.append(word)
     found = " ".join(reversed(role)).strip()
+    # "Harbour Authority chair", "Its director": a role has a common noun; "Later" is not one.
+    if not any(w[:1].islower() for w in found.split()[1:] + found.split()[:1] if w != w.upper()):
+        return None
     return found or None
+
+
+def _only_attribution(between: str) -> bool:
+    """`," she said. ` or `," said Tomas Reyes, head of the union, ` and nothing more."""
+    if len(between) > 120:
+        return False
+    for pattern in (_AFTER_NAME_SAID, _AFTER_SAID_NAME, _AFTER_ROLE_NAME_SAID):
+        match = pattern.match(between)
+        if match:
+            rest = between[match.end() :]
+            # What may follow: the rest of a role, an audience ("told reporters"), a stop.
+            return not re.search(r"[.!?]\s+\S", rest) and len(rest) < 80
+    return False
 
 
 def _join_split(quotes: list[Quote], paragraphs: Sequence[str]) -> None:
@@ -410,8 +544,7 @@ def _join_split(quotes: list[Quote], paragraphs: Sequence[str]) -> None:
             and first.speaker
             and second.speaker in (None, first.speaker)
             and not first.partial
-            and (_AFTER_SAID_NAME.match(between) or _AFTER_NAME_SAID.match(between))
-            and len(between) < 120
+            and _only_attribution(between)
         ):
             first.text = f"{first.text} {second.text}"
             first._end = second._end
@@ -428,7 +561,7 @@ def _carry_over(quotes: list[Quote], paragraphs: Sequence[str], people: _People)
         if quote.speaker:
             last[quote.paragraph] = quote
             continue
-        if quote.partial or quote.pattern == "unnamed":
+        if quote.partial or quote.pattern in ("unnamed", "unresolved"):
             continue
         own = paragraphs[quote.paragraph].strip().strip(OPEN + CLOSE).strip()
         before = paragraphs[quote.paragraph][: max(0, quote._start - 1)].rstrip()

@@ -99,3 +99,17 @@ class QuotedFollowTests(IngestCommandTestCase):
         self.assertEqual({a.story_id for a in alerts}, {quoted.id})
         reason = AlertReason.objects.get(alert__reader=self.alice, alert__story=quoted)
         self.assertEqual(str(reason), "because Mara Lindqvist is quoted")
+
+
+class QuotedChoiceTests(IngestCommandTestCase):
+    def test_places_and_themes_offer_no_quoted_follow(self) -> None:
+        from alerts.forms import FollowForm
+        from topics.actions import ensure_topic
+
+        for kind, offered in ((Topic.Kind.PERSON, True), (Topic.Kind.PLACE, False),
+                              (Topic.Kind.THEME, False)):  # fmt: skip
+            topic = ensure_topic(f"A {kind}", kind)
+            follow = follow_topic(self.alice, topic)
+            field = FollowForm(instance=follow).fields["scope"]
+            choices = [c[0] for c in getattr(field, "choices", [])]
+            self.assertEqual("quoted" in choices, offered, kind)

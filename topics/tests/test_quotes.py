@@ -184,3 +184,52 @@ class HostileInputTests(SimpleTestCase):
         names = "Aaron Baker Carter Dawson " * 20_000  # 500 KB, no full stop anywhere
         found = quotes(names + '"A quote at the end," ' + names, "“" * 50_000, '"' * 50_000)
         self.assertTrue(any(q.text.startswith("A quote at the end") for q in found))
+
+
+class ReviewFindingsTests(SimpleTestCase):
+    def test_an_attribution_to_someone_unnamed_is_never_a_guess(self) -> None:
+        self.assertEqual(who("Reyes visited.", '"A review is under way," the agency said.'),
+                         [("A review is under way,", None)])  # fmt: skip
+        self.assertEqual(who("Reyes visited.", '"We want answers," residents said.'),
+                         [("We want answers,", None)])  # fmt: skip
+        self.assertEqual(who("Reyes visited.", '"We want answers," they said.'),
+                         [("We want answers,", None)])  # fmt: skip
+
+    def test_said_role_name(self) -> None:
+        [quote] = quotes('"We were the better side," said union treasurer Tomas Reyes.')
+        self.assertEqual((quote.speaker, quote.role), ("Tomas Reyes", "union treasurer"))
+
+    def test_quotes_join_only_across_their_attribution(self) -> None:
+        found = who('"We are ready," Reyes said. Ms Lindqvist disagreed. "Nobody is ready."')
+        self.assertEqual(len(found), 2)
+        self.assertEqual(found[1], ("Nobody is ready.", "Mara Lindqvist"))
+
+    def test_a_shared_surname_goes_by_mr_and_ms(self) -> None:
+        couple = [Speaker("Jonas Whitfield", "person"), Speaker("Helena Whitfield", "person")]
+        story = [
+            "Jonas Whitfield and his wife Helena Whitfield own the vineyard.",
+            '"I will not sell," Ms Whitfield said.',
+            '"Everything has a price," said Mr Whitfield.',
+        ]
+        found = [(q.text, q.speaker) for q in quotes(*story, people=couple)]
+        self.assertEqual([s for _, s in found], ["Helena Whitfield", "Jonas Whitfield"])
+
+    def test_an_object_pronoun_teaches_no_gender(self) -> None:
+        story = [
+            "Tomas Reyes thanked her for the report. Mara Lindqvist smiled.",
+            '"It is a good day," he said.',
+        ]
+        people = [Speaker("Tomas Reyes", "person"), Speaker("Mara Lindqvist", "person")]
+        self.assertEqual([q.speaker for q in quotes(*story, people=people)], ["Mara Lindqvist"])
+        # No gender is known for either: "he" is the person named last.
+
+    def test_words_inside_a_sentence_stay_partial_and_adverbs_are_no_role(self) -> None:
+        [quote] = quotes('Reyes said it was "disappointed".')
+        self.assertTrue(quote.partial)
+        [quote] = quotes('Later, Reyes added: "The exporters will get their answer by June."')
+        self.assertEqual((quote.speaker, quote.role), ("Tomas Reyes", None))
+
+    def test_a_story_of_marks_is_cut_short(self) -> None:
+        from topics.tagging.quotes import MAX_QUOTES
+
+        self.assertEqual(len(quotes("“a” " * 10_000)), MAX_QUOTES)
