@@ -26,6 +26,7 @@ from topics.tagging.text import (
     PERSON_TITLES,
     TITLE_WORDS,
     clean_name,
+    expand_prefix,
     fold,
     initials,
     is_acronym,
@@ -247,6 +248,17 @@ def _is_dateline(text: str, mention: _Mention) -> bool:
     return mention.start - start <= 2 and text[mention.start : mention.end].isupper()
 
 
+_PERSON_TITLE = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|President|Senator|Governor|Mayor|Judge)\.?\s+"
+
+
+def _titled(name: str, text: str) -> bool:
+    """A two- or three-word name whose surname the story puts a person's title before."""
+    words = name.split()
+    if not 2 <= len(words) <= 3 or not words[-1][:1].isupper():
+        return False
+    return re.search(rf"\b{_PERSON_TITLE}{re.escape(words[-1])}\b", text) is not None
+
+
 def _is_subject(entry: Entry) -> bool:
     """A theme the registry knows by proper names only ("Islam", "Ramadan"), not keywords."""
     return entry.kind == "theme" and all(
@@ -388,6 +400,10 @@ class Tagger:
             if fold(text[start:end].split()[0]).rstrip(".") in PERSON_TITLES:
                 kind = "person"  # "Mr Quispe", whatever the model's label
             name = clean_name(text[start:end], person=kind == "person")
+            if kind == "organisation":
+                name = expand_prefix(name)  # "US Senate" is "United States Senate"
+            elif kind != "place" and ", " in name:
+                continue  # "Sex Pistols, Jethro Tull": the model ran a list into one name
             inside = overlapping(start, end)
             if inside:
                 # Judged on the cleaned name: "the North Atlantic Treaty Organization" is no
@@ -488,9 +504,12 @@ class Tagger:
                 kinds = [m.kind for m in group.mentions]
                 group.kind = max(set(kinds), key=kinds.count)
                 group.name = max((m.text for m in group.mentions), key=len)
-            # Then the name's own words, which outweigh any label: "Tigris River" is a place.
+            # Then the name's own words, which outweigh any label: "Tigris River" is a place;
+            # and a title before its last word anywhere in the story ("Ms Yousafzai").
             if group.kind in ("person", "organisation", "place"):
-                group.kind = kind_from_words(group.name) or group.kind
+                group.kind = kind_from_words(group.name) or (
+                    "person" if _titled(group.name, layout.text) else group.kind
+                )
             groups.append(group)
         self._recount(groups, layout.text)
         self._title_mentions(groups, layout.text)

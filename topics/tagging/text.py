@@ -110,7 +110,7 @@ def clean_name(name: str, *, person: bool = False) -> str:
     ):
         words.pop(0)
     name = " ".join(words).strip(_EDGES)
-    return name if person else expand_prefix(name)
+    return name
 
 
 # "&mdash;" left in scraped text, and the punctuation a span may carry at its edges.

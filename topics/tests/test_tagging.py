@@ -6,7 +6,7 @@ from django.test import SimpleTestCase
 
 from topics.tagging import Article, Candidate, Entry, Tagger
 from topics.tagging.model import load_model
-from topics.tagging.text import clean_name, fold
+from topics.tagging.text import clean_name, expand_prefix, fold
 
 REGISTRY = [
     Entry("france", "France", "place", ("French", "Frenchman")),
@@ -186,12 +186,21 @@ class FallbackTests(SimpleTestCase):
 
 class NamesAndKindsTests(SimpleTestCase):
     def test_us_and_un_before_a_name_are_its_full_name(self) -> None:
-        self.assertEqual(clean_name("U.S. Senate"), "United States Senate")
+        self.assertEqual(expand_prefix("U.S. Senate"), "United States Senate")
         self.assertEqual(
-            clean_name("UN Human Rights Council"), "United Nations Human Rights Council"
+            expand_prefix("UN Human Rights Council"), "United Nations Human Rights Council"
         )
-        self.assertEqual(clean_name("USA Today"), "USA Today", "only the two short forms")
-        self.assertEqual(clean_name("Us Weekly"), "Us Weekly", "a word, not the acronym")
+        self.assertEqual(expand_prefix("USA Today"), "USA Today", "only the two short forms")
+        self.assertEqual(expand_prefix("Us Weekly"), "Us Weekly", "a word, not the acronym")
+        found = by_name(tagger().tag(Article(body=["The U.S. Senate voted; the US Senate won."])))
+        self.assertIn("United States Senate", found)
+
+    def test_a_title_before_the_surname_makes_a_person(self) -> None:
+        article = Article(
+            body=["Talks with Lindiwe Okonjo-Bassey went on.", "Ms Okonjo-Bassey said no."]
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["Lindiwe Okonjo-Bassey"].kind, "person")
 
     def test_titles_inside_the_models_span_are_cut(self) -> None:
         self.assertEqual(clean_name("State for Defence Des Browne", person=True), "Des Browne")
