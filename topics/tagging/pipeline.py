@@ -202,6 +202,11 @@ class _Group:
     paragraphs: int = 0  # how many body paragraphs name it
     features: dict[str, float] = field(default_factory=dict)
     quotes: int = 0  # the story's direct quotes it is the speaker of
+    subject: bool = False  # a named subject ("Ramadan"): a theme, ranked like a name
+
+    @property
+    def named(self) -> bool:
+        return self.kind != "theme" or self.subject
 
 
 def _layout(article: Article) -> _Layout:
@@ -647,8 +652,11 @@ class Tagger:
                     continue
             elif not (score + named * ZONE_WEIGHT["body"] >= THEME_MIN_SCORE and varied):
                 continue
+            subject = _is_subject(entry)
+            # A subject is counted like a name, every mention; a keyword theme once a zone.
+            kept = found if subject else list(seen.values())
             themes.append(
-                _Group(entry.name, "theme", key, list(seen.values()), prominent=prominent)
+                _Group(entry.name, "theme", key, kept, prominent=prominent, subject=subject)
             )
         return themes
 
@@ -687,7 +695,7 @@ class Tagger:
     def _features(groups: list[_Group], layout: _Layout) -> None:
         """What the salience model reads (topics.tagging.salience.FEATURES), per named group."""
         text = layout.text
-        named = [g for g in groups if g.kind != "theme"]
+        named = [g for g in groups if g.named]
         if not named:
             return
         top = max(g.score for g in named) or 1.0
@@ -749,7 +757,7 @@ class Tagger:
         # Named topics set the scale; themes are measured against it and kept below the named
         # topics a story is about: "Elections" is what a story on a vote is also about, never
         # more than the parties and places it names.
-        named = [g.score for g in groups if g.kind != "theme"]
+        named = [g.score for g in groups if g.named]
         top = max(named or [g.score for g in groups] or [1.0]) or 1.0
         salience = self._salience(groups, top)
         candidates = [
@@ -782,14 +790,13 @@ class Tagger:
         """0..1 per group, the story's most salient named topic at 1: the fitted model's
         probability where there is one, else the rule score. Themes stay below THEME_SALIENCE."""
         scores = {id(g): g.score / top for g in groups}
-        named = [g for g in groups if g.kind != "theme"]
+        named = [g for g in groups if g.named]
         if self.salience is not None and named:
             model = {id(g): self.salience.ranking.score(g.features) for g in named}
             best = max(model.values()) or 1.0
             scores.update({key: value / best for key, value in model.items()})
         return {
-            id(g): min(THEME_SALIENCE, scores[id(g)]) if g.kind == "theme" else scores[id(g)]
-            for g in groups
+            id(g): scores[id(g)] if g.named else min(THEME_SALIENCE, scores[id(g)]) for g in groups
         }
 
     def _apply_listed(self, candidates: list[Candidate], listed: Sequence[str]) -> None:

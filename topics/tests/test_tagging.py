@@ -316,3 +316,26 @@ class TitleMentionTests(SimpleTestCase):
         found = by_name(tagger().tag(article))
         self.assertEqual(found["Ilse Brandt"].mentions, 1)
         self.assertEqual(found["Tomas Reyes"].mentions, 1)
+
+
+class SubjectTests(SimpleTestCase):
+    def test_a_named_subject_is_a_topic_when_prominent_and_may_be_primary(self) -> None:
+        from topics.tagging.salience import Salience
+
+        registry = [*REGISTRY, Entry("ramadan", "Ramadan", "theme", ()),
+                    Entry("olympic-games", "Olympic Games", "theme", ("Olympics",))]  # fmt: skip
+        model = Tagger(registry, load_model(settings.TAGGING_MODEL), salience=Salience.load())
+        ranked = model.tag(Article(
+            headline="Ramadan begins across Kisumu",
+            body=["Ramadan began on Tuesday in Kisumu, where mosques opened late.",
+                  "Families broke the fast together as Ramadan's first day ended."],
+        ))  # fmt: skip
+        ramadan = by_name(ranked)["Ramadan"]
+        self.assertEqual(ramadan.kind, "theme")
+        self.assertGreater(ramadan.salience, 0.2, "ranked like a name, not capped like keywords")
+        passing = model.tag(Article(body=["Shops in Kisumu stay open late during Ramadan."]))
+        self.assertNotIn("Ramadan", by_name(passing), "named once in passing: not a topic")
+        games = model.tag(Article(headline="Kisumu bids for the Olympics",
+                                  body=["Kisumu will bid for the Olympics in 2036."]))  # fmt: skip
+        self.assertIn("Olympic Games", by_name(games), "the registry's name, not the model's")
+        self.assertNotIn("Olympics", by_name(games))
