@@ -30,8 +30,8 @@ from tidings.apikit import (
     answers,
     aware,
     decode_time_cursor,
-    encode_cursor,
     need,
+    page_of,
 )
 from tidings.safehttp import SafeHTTPError
 from topics.models import Topic
@@ -163,13 +163,7 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str,
     if filters.cursor:
         when, last_id = decode_time_cursor(filters.cursor)
         alerts = alerts.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=last_id))
-    page = list(alerts[: filters.limit + 1])
-    more = len(page) > filters.limit
-    page = page[: filters.limit]
-    return {
-        "items": [_alert_json(a) for a in page],
-        "next": encode_cursor(page[-1].created_at.isoformat(), page[-1].pk) if more else None,
-    }
+    return page_of(alerts, filters.limit, _alert_json, lambda a: (a.created_at.isoformat(), a.pk))
 
 
 @router.post("/alerts/{alert_id}/read", response=answers(AlertOut, 404), summary="Mark read")

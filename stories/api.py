@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
@@ -53,10 +53,10 @@ from tidings.apikit import (
     aware,
     caller,
     decode_time_cursor,
-    encode_cursor,
     need,
+    page_of,
 )
-from topics.models import StoryTopic, Topic
+from topics.models import Quote, StoryTopic, Topic
 
 router = Router(tags=["stories"])
 PUBLISH = ApiToken.Scope.PUBLISH.value
@@ -120,7 +120,7 @@ def story_json(story: Story) -> dict[str, Any]:
              "speaker_topic": (q.speaker_topic.merged_into or q.speaker_topic).slug
              if q.speaker_topic else None,
              "role": q.role or None, "partial": q.partial}
-            for q in story.quotes.select_related("speaker_topic__merged_into")
+            for q in story.quotes.all()
         ],
         "rights": rights_of(story),
     }  # fmt: skip
@@ -150,6 +150,17 @@ def _editor(request: HttpRequest) -> User:
     return user
 
 
+def _with_quotes(stories: QuerySet[Story]) -> QuerySet[Story]:
+    """Each story's quotes and their speakers' topics in one query for the page."""
+    speakers = Quote.objects.select_related("speaker_topic__merged_into")
+    return stories.prefetch_related(Prefetch("quotes", queryset=speakers))
+
+
+def _reloaded(story: Story) -> Story:
+    """The story as written: its new topics, quotes and primary, after an action."""
+    return _with_quotes(Story.objects.for_listing()).get(pk=story.pk)
+
+
 def _is_editor(user: User) -> bool:
     """Today's answer, whatever the token says: staff, and allowed to write stories."""
     return user.is_active and user.is_editor and user.has_perm("stories.add_story")
@@ -157,7 +168,7 @@ def _is_editor(user: User) -> bool:
 
 def _story(request: HttpRequest, story_id: int) -> Story:
     """A live story for anyone; a draft or scheduled one only for an editor's token."""
-    story = Story.objects.for_listing().filter(pk=story_id).first()
+    story = _with_quotes(Story.objects.for_listing()).filter(pk=story_id).first()
     if story is None:
         raise ApiError(404, "not_found", f"no story {story_id}")
     if not story.is_live:
@@ -179,7 +190,7 @@ class StoryFilters(Schema):
 
 @router.get("", response=answers(StoryPage), summary="Published stories, newest first")
 def list_stories(request: HttpRequest, filters: Query[StoryFilters]) -> dict[str, Any]:
-    stories = Story.objects.published().for_listing()
+    stories = _with_quotes(Story.objects.published().for_listing())
     if filters.topic is not None:
         topic = Topic.objects.filter(slug=filters.topic).first()
         if topic is None:
@@ -194,16 +205,10 @@ def list_stories(request: HttpRequest, filters: Query[StoryFilters]) -> dict[str
     if filters.cursor:
         when, last_id = decode_time_cursor(filters.cursor)
         stories = stories.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=last_id))
-    page = list(stories[: filters.limit + 1])
-    more = len(page) > filters.limit
-    page = page[: filters.limit]
-    last = page[-1] if page else None
-    return {
-        "items": [story_json(story) for story in page],
-        "next": encode_cursor(last.published_at.isoformat(), last.pk)
-        if more and last and last.published_at
-        else None,
-    }
+    # Published stories all have a publication time: the cursor keys on it.
+    return page_of(
+        stories, filters.limit, story_json, lambda st: (st.published_at.isoformat(), st.pk)
+    )
 
 
 @router.get("/{story_id}", response=answers(StoryOut, 404), summary="One story, with its rights")
@@ -227,8 +232,7 @@ def create_story(request: HttpRequest, payload: StoryIn) -> Status[dict[str, Any
         story = edit_story(story, comments_enabled=payload.comments_enabled)
     if payload.publish:
         publish_story(story)
-    story = Story.objects.for_listing().get(pk=story.pk)
-    return Status(201, story_json(story))
+    return Status(201, story_json(_reloaded(story)))
 
 
 def _publisher(slug: str | None) -> Publisher:
@@ -325,7 +329,7 @@ def patch_story(request: HttpRequest, story_id: int, payload: StoryPatch) -> dic
         publish_story(story)
     elif publish is False and story.status != Story.Status.DRAFT:
         unpublish_story(story)
-    return story_json(Story.objects.for_listing().get(pk=story.pk))
+    return story_json(_reloaded(story))
 
 
 @router.post(
@@ -342,7 +346,7 @@ def significant_update(request: HttpRequest, story_id: int) -> Status[dict[str, 
             409, "not_published", "only a published story can be updated for its followers"
         )
     flag_significant_update(story)
-    return Status(202, story_json(Story.objects.for_listing().get(pk=story.pk)))
+    return Status(202, story_json(_reloaded(story)))
 
 
 # --- comments --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import json
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,3 +247,17 @@ def decode_time_cursor(raw: str) -> tuple[dt.datetime, int]:
     if when is None or type(last_id) is not int:
         raise ApiError(422, "invalid", "cursor: pass back a `next` value unchanged", "cursor")
     return when, last_id
+
+
+def page_of(
+    rows: Any, limit: int, show: Callable[[Any], Any], key: Callable[[Any], tuple[Any, ...]]
+) -> dict[str, Any]:
+    """`{"items", "next"}` for the first `limit` of `rows` (a queryset or a list with one
+    row more than a page, when there is more): `next` is the cursor of the last row shown."""
+    page = list(rows[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {
+        "items": [show(row) for row in page],
+        "next": encode_cursor(*key(page[-1])) if more and page else None,
+    }

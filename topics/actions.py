@@ -195,8 +195,9 @@ def apply_tags(
     StoryTopic.objects.filter(story=story, origin=StoryTopic.Origin.TAGGER).delete()
     topics = _topics_for(candidates)
     new: dict[int, StoryTopic] = {}
+    by_name: dict[str, Topic | None] = {}  # each speaker's topic, for the quotes
     for candidate in candidates:
-        topic = topics.get(topic_slug(candidate))
+        topic = by_name[candidate.name] = topics.get(topic_slug(candidate))
         if topic is None or topic.id in pinned or topic.id == editor_primary:
             continue
         role = candidate.role
@@ -211,13 +212,10 @@ def apply_tags(
                 salience=candidate.salience,
                 origin=StoryTopic.Origin.TAGGER,
                 evidence=candidate.evidence(),
+                quoted=bool(candidate.quoted) or (row is not None and row.quoted),
             )
-    quoted = {c.name for c in candidates if c.quoted}
-    by_name = {c.name: topics.get(topic_slug(c)) for c in candidates}
-    for candidate in candidates:
-        topic = topics.get(topic_slug(candidate))
-        if topic is not None and topic.id in new and candidate.name in quoted:
-            new[topic.id].quoted = True
+        elif candidate.quoted:
+            row.quoted = True
     StoryTopic.objects.bulk_create(new.values())
     if quotes is not None:
         _save_quotes(story, quotes, by_name)

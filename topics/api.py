@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema
 
-from tidings.apikit import ApiError, answers, decode_cursor, encode_cursor
+from tidings.apikit import ApiError, answers, decode_cursor, page_of
 from topics.models import StoryTopic, Topic
 from topics.schemas import TopicOut, TopicPage
 
@@ -56,12 +56,7 @@ def list_topics(request: HttpRequest, filters: Query[TopicFilters]) -> dict[str,
                     break
     else:
         found = list(topics[: filters.limit + 1])
-    more = len(found) > filters.limit
-    found = found[: filters.limit]
-    return {
-        "items": [_brief(t) for t in found],
-        "next": encode_cursor(found[-1].name, found[-1].pk) if more else None,
-    }
+    return page_of(found, filters.limit, _brief, lambda t: (t.name, t.pk))
 
 
 @router.get("/{slug}", response=answers(TopicOut, 404), summary="One topic")

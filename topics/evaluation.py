@@ -5,13 +5,15 @@ name as an alias of it ("UN" for "United Nations")."""
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from topics.tagging import Article, Candidate, Tagger
 from topics.tagging.text import fold
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -50,9 +52,10 @@ class Score:
         return self.primary_hits / self.primaries if self.primaries else 0.0
 
 
-def read_gold(path: Path) -> list[Gold]:
-    """One JSON object per line: {"text", "headline"?, "standfirst"?, "topics", "primary"?}."""
-    golds = []
+def _records(path: Path, what: str, build: Callable[[dict[str, Any], Article], T]) -> list[T]:
+    """`build(record, its story)` for each line's JSON object; a bad line is a ValueError
+    naming it."""
+    out = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -64,10 +67,17 @@ def read_gold(path: Path) -> list[Gold]:
                 standfirst=data.get("standfirst") or "",
                 body=paragraphs,
             )
-            golds.append(Gold(article, list(data["topics"]), data.get("primary")))
+            out.append(build(data, article))
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a gold record ({exc})") from None
-    return golds
+            raise ValueError(f"{path}:{number}: not {what} ({exc})") from None
+    return out
+
+
+def read_gold(path: Path) -> list[Gold]:
+    """One JSON object per line: {"text", "headline"?, "standfirst"?, "topics", "primary"?}."""
+    return _records(
+        path, "a gold record", lambda d, a: Gold(a, list(d["topics"]), d.get("primary"))
+    )
 
 
 def _matches(candidate: Candidate, gold: str, tagger: Tagger) -> bool:
@@ -135,18 +145,7 @@ class QuoteScore:
 def read_quote_gold(path: Path) -> list[QuoteGold]:
     """One JSON object per line: {"headline"?, "text", "quotes": [{"text", "speaker",
     "partial"}]}."""
-    golds = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            paragraphs = [p.strip() for p in str(data["text"]).split("\n\n") if p.strip()]
-            golds.append(QuoteGold(Article(headline=data.get("headline", ""), body=paragraphs),
-                                   list(data["quotes"])))  # fmt: skip
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: {exc}") from None
-    return golds
+    return _records(path, "a quotes record", lambda d, a: QuoteGold(a, list(d["quotes"])))
 
 
 def _words(text: str) -> list[str]:

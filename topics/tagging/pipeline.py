@@ -9,6 +9,7 @@
 """
 
 import bisect
+import copy
 import html
 import logging
 import math
@@ -300,6 +301,13 @@ class Tagger:
         self.batch_size = batch_size
         # The model's cost grows with length; past this the gazetteer still reads everything.
         self.max_chars = max_chars
+
+    def with_salience(self, salience: Salience | None) -> "Tagger":
+        """This tagger (registry and model shared) ranking with other salience models, or
+        with the rule score alone when `salience` is None."""
+        other = copy.copy(self)
+        other.salience = salience
+        return other
 
     def tag(self, article: Article) -> list[Candidate]:
         return self.tag_many([article])[0]

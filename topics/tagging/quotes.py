@@ -19,7 +19,7 @@ tagger's people and organisations in, quotes out.
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from topics.tagging.text import TITLE_WORDS, clean_name, fold, kind_from_words
 
@@ -127,12 +127,6 @@ class Quote:
     pattern: str = ""  # which rule found the speaker, for the editors and the evaluation
     _start: int = field(default=0, repr=False)
     _end: int = field(default=0, repr=False)
-
-    def as_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        for private in ("_start", "_end"):
-            data.pop(private)
-        return data
 
 
 @dataclass

@@ -2,14 +2,17 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from topics.actions import current_tagger
 from topics.evaluation import evaluate, evaluate_quotes, read_gold, read_quote_gold
 from topics.tagging import Article
+
+T = TypeVar("T")
 
 
 class Command(BaseCommand):
@@ -57,13 +60,7 @@ class Command(BaseCommand):
             if options["sel"] is None and options["quotes"] is None:
                 raise CommandError("give a gold file, --sel PATH, --quotes PATH, or several")
             return
-        path: Path = options["gold"]
-        if not path.is_file():
-            raise CommandError(f"no such file: {path}")
-        try:
-            golds = read_gold(path)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+        golds = _read(options["gold"], read_gold)
         roles = {"primary", "about"} | ({"mention"} if options["with_mentions"] else set())
         score = evaluate(current_tagger(), golds, roles=roles)
         self.stdout.write(
@@ -77,12 +74,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label}: " + ", ".join(f"{n} ×{c}" for n, c in common))
 
     def _quotes(self, path: Path, show: int) -> None:
-        if not path.is_file():
-            raise CommandError(f"no such file: {path}")
-        try:
-            golds = read_quote_gold(path)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+        golds = _read(path, read_quote_gold)
         score = evaluate_quotes(current_tagger(), golds)
         self.stdout.write(
             f"quotes: {score.stories} stories, {score.expected} quotes, {score.predicted} found; "
@@ -124,3 +116,12 @@ class Command(BaseCommand):
         self.stdout.write(result.stdout.rstrip())
         if result.returncode:
             raise CommandError(f"the scorer failed: {result.stderr.strip()[-500:]}")
+
+
+def _read(path: Path, reader: Callable[[Path], list[T]]) -> list[T]:
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}")
+    try:
+        return reader(path)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None

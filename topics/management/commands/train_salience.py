@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tidings.progress import Progress
 from topics.actions import current_tagger
-from topics.tagging import Article, Candidate, Tagger
+from topics.tagging import Article, Candidate
 from topics.tagging.salience import MODEL_PATH, Salience, fit
 
 
@@ -31,15 +31,13 @@ class Command(BaseCommand):
         path: Path = options["sel"]
         scorer = _scorer(path.parent / "score.py")
         records = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
-        tagger = current_tagger()
-        rules = Tagger.__new__(Tagger)
-        rules.__dict__.update({**tagger.__dict__, "salience": None})
+        rules = current_tagger().with_salience(None)
+        articles = [_article(r) for r in records]
         progress = Progress(len(records), label="articles tagged", stream=sys.stderr)
         tagged: list[list[Candidate]] = []
         for start in range(0, len(records), 32):
-            batch = records[start : start + 32]
-            tagged += rules.tag_many([_article(r) for r in batch])
-            for record in batch:
+            tagged += rules.tag_many(articles[start : start + 32])
+            for record in records[start : start + 32]:
                 progress.step(record["id"])
         rows, owner = [], []
         targets: dict[str, list[float]] = {"ranking": [], "primary": []}
@@ -73,16 +71,22 @@ class Command(BaseCommand):
             )  # fmt: skip
 
         folds = max(2, options["folds"])
-        held_out: dict[int, Salience] = {}
+        # Each article is scored by the tagger as it would run with a model fitted without it.
+        held_out: list[list[Candidate]] = [[] for _ in records]
         for fold in range(folds):
-            model = fitted([i for i, n in enumerate(owner) if n % folds != fold])
-            held_out.update({n: model for n in range(len(records)) if n % folds == fold})
-        self._report("rules (no model)", scorer, records, tagged, lambda n: None, rules)
-        self._report(f"model, {folds}-fold held out", scorer, records, tagged, held_out.get, rules)
+            ranker = rules.with_salience(
+                fitted([i for i, n in enumerate(owner) if n % folds != fold])
+            )
+            numbers = [n for n in range(len(records)) if n % folds == fold]
+            for n, candidates in zip(
+                numbers, ranker.tag_many([articles[n] for n in numbers]), strict=True
+            ):
+                held_out[n] = candidates
         model = fitted(list(range(len(rows))))
-        self._report(
-            "model, fitted on all (in-sample)", scorer, records, tagged, lambda n: model, rules
-        )
+        self._report("rules (no model)", scorer, records, tagged)
+        self._report(f"model, {folds}-fold held out", scorer, records, held_out)
+        in_sample = rules.with_salience(model).tag_many(articles)
+        self._report("model, fitted on all (in-sample)", scorer, records, in_sample)
         for label, part in (("ranking", model.ranking), ("primary", model.primary)):
             weights = ", ".join(
                 f"{n} {w:+.2f}" for n, w in zip(part.features, part.weights, strict=True)
@@ -95,13 +99,14 @@ class Command(BaseCommand):
             self.stdout.write(f"wrote {options['out']}")
 
     def _report(self, label: str, scorer: ModuleType, records: list[dict[str, Any]],
-                tagged: list[list[Candidate]], model_for: Any, rules: Tagger) -> None:  # fmt: skip
-        pred = {}
-        for number, (record, candidates) in enumerate(zip(records, tagged, strict=True)):
-            pred[record["id"]] = [
+                tagged: list[list[Candidate]]) -> None:  # fmt: skip
+        pred = {
+            record["id"]: [
                 {"name": c.name, "salience": c.salience, "role": c.role, "kind": c.kind}
-                for c in rerank(candidates, model_for(number), rules)
+                for c in candidates
             ]
+            for record, candidates in zip(records, tagged, strict=True)
+        }
         figures, _ = scorer.score(records, pred)
         kinds, _ = scorer.kind_accuracy(records, pred)
         self.stdout.write(
@@ -109,30 +114,6 @@ class Command(BaseCommand):
             f"primary hit {figures['primary_hit']:.3f} (source primary "
             f"{figures['source_primary_hit']:.3f}); kinds right {kinds:.3f}"
         )
-
-
-def rerank(candidates: list[Candidate], model: Salience | None, rules: Tagger) -> list[Candidate]:
-    """The candidates as the tagger would rank them with `model` (their features are kept)."""
-    if model is None:
-        return candidates
-    tagger = Tagger.__new__(Tagger)
-    tagger.__dict__.update({**rules.__dict__, "salience": model})
-    named = [c for c in candidates if c.features]
-    scores = {id(c): model.ranking.score(c.features) for c in named}
-    best = max(scores.values(), default=1.0) or 1.0
-    out = [
-        Candidate(
-            c.name, c.kind, c.key, mentions=c.mentions, forms=c.forms, features=c.features,
-            salience=scores[id(c)] / best if id(c) in scores else c.salience,
-            role="mention" if c.role == "mention" else "about",
-        )
-        for c in candidates
-    ]  # fmt: skip
-    out.sort(key=lambda c: (-c.salience, c.name))
-    primary = tagger._primary(out, None)
-    if primary is not None:
-        primary.role = "primary"
-    return out
 
 
 def _article(record: dict[str, Any]) -> Article:
