@@ -363,7 +363,7 @@ class Tagger:
         """Who said what, with each speaker tied to its group: a quote counts towards its
         speaker's salience."""
         pairs = [
-            (Speaker(g.name, g.kind, g.key, tuple({m.text for m in g.mentions})), g)
+            (Speaker(g.name, g.kind, g.key, tuple(dict.fromkeys(m.text for m in g.mentions))), g)
             for g in groups
             if g.kind in ("person", "organisation")
         ]
@@ -515,7 +515,9 @@ class Tagger:
             if len(group.mentions) > 1:
                 # The model may label one name differently in two places; the majority wins.
                 kinds = [m.kind for m in group.mentions]
-                group.kind = max(set(kinds), key=kinds.count)
+                # A tie goes to the label of its first mention, never to set order (which
+                # changes with PYTHONHASHSEED: the fitted salience must be reproducible).
+                group.kind = max(dict.fromkeys(kinds), key=kinds.count)
                 group.name = max((m.text for m in group.mentions), key=len)
             # Then the name's own words, which outweigh any label: "Tigris River" is a place;
             # and a title before its last word anywhere in the story ("Ms Yousafzai").
