@@ -7,3 +7,11 @@ def _media_root(tmp_path_factory: pytest.TempPathFactory) -> None:
     from django.conf import settings
 
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
+def _cold_percolator() -> None:
+    """Each test's database starts again from generation 0; so must each worker's percolator."""
+    from search.percolator import forget
+
+    forget()

@@ -29,6 +29,7 @@ from alerts.models import (
     WebhookEndpoint,
 )
 from alerts.tokens import one_click_url
+from search.actions import apply_to_searches, record_matches
 from stories.models import Story
 from tidings.db import lock_row, save_fields
 from tidings.safehttp import SafeHTTPError, allowed_by, check_url, system_resolver
@@ -125,14 +126,17 @@ def remove_webhook(reader: User, endpoint_id: int) -> bool:
 
 
 @transaction.atomic
-def apply_one_click(action: str, reader_id: int, follow_ids: list[int]) -> int:
-    """The one-click links in alerts; returns how many follows changed."""
+def apply_one_click(
+    action: str, reader_id: int, follow_ids: list[int], search_ids: list[int] | None = None
+) -> int:
+    """The one-click links in alerts; returns how many follows and saved searches changed."""
     follows = Follow.objects.filter(reader_id=reader_id, id__in=follow_ids)
+    changed = apply_to_searches(action, reader_id, search_ids or [], snooze=SNOOZE)
     if action == "unfollow":
-        return follows.delete()[0]
+        return changed + follows.delete()[0]
     if action == "digest":
-        return follows.update(cadence=Cadence.DAILY)
-    return follows.update(snoozed_until=timezone.now() + SNOOZE)
+        return changed + follows.update(cadence=Cadence.DAILY)
+    return changed + follows.update(snoozed_until=timezone.now() + SNOOZE)
 
 
 # --- fan-out ---------------------------------------------------------------------------------
@@ -152,6 +156,7 @@ def fan_out(event_id: int, *, pause: float = 0.0) -> int:
     event = Event.objects.select_related("story").get(id=event_id)
     if event.fanned_out_at is not None:
         return event.alert_count
+    record_matches(event.story)
     count = fan_out_event(event, timezone.now(), pause=pause)
     Event.objects.filter(id=event_id).update(fanned_out_at=timezone.now(), alert_count=count)
     ring_doorbell()
@@ -292,9 +297,9 @@ def _prepare(delivery_id: int) -> _Attempt | None:
     merged: list[Delivery] = []
     if delivery.channel == "email" and delivery.alert_id is not None:
         topics = list(
-            AlertReason.objects.filter(alert_id=delivery.alert_id).values_list(
-                "topic_id", flat=True
-            )
+            AlertReason.objects.filter(
+                alert_id=delivery.alert_id, topic_id__isnull=False
+            ).values_list("topic_id", flat=True)
         )
         if _held(delivery, topics, now):
             return None
@@ -446,9 +451,17 @@ def _item(alert: Alert) -> Item:
         standfirst=story.standfirst,
         url=settings.SITE_URL + story.get_absolute_url(),
         published_at=story.published_at.isoformat() if story.published_at else "",
-        topics=[r.topic.name for r in reasons],
+        topics=[_reason_label(r) for r in reasons],
         reasons=[str(r) for r in reasons],
     )
+
+
+def _reason_label(reason: AlertReason) -> str:
+    """What groups an alert in a digest: its topic, or the search that found it."""
+    if reason.topic is not None:
+        return reason.topic.name
+    assert reason.search is not None
+    return f"Search: {reason.search.query}"
 
 
 def _story_item(story: Story, **fields: Any) -> Item:
@@ -506,19 +519,17 @@ def build_message(delivery: Delivery, merged: list[Delivery]) -> Message:
             for topic in item.topics[:1] or ["Other"]:
                 groups[topic].append(item)
         period = "Your daily" if digest.period == Digest.Period.DAILY else "Your weekly"
-        topic_ids = sorted({r.topic_id for a in alerts for r in a.reasons.all()})
         return Message(
             delivery_id=delivery.id,
             kind="digest",
             subject=f"{period} {settings.SITE_NAME} digest: {len(items)} new stories",
             items=items,
             groups=dict(sorted(groups.items())),
-            links=_links(reader_id, topic_ids),
+            links=_links(reader_id, alerts),
         )
     ids = [delivery.alert_id, *(m.alert_id for m in merged)]
     alerts = list(_alerts_for(Alert.objects.filter(id__in=ids)))
     items = [_item(a) for a in alerts]
-    topic_ids = sorted({r.topic_id for a in alerts for r in a.reasons.all()})
     subject = items[0].headline if len(items) == 1 else (
         f"{len(items)} new stories on {', '.join(sorted({t for i in items for t in i.topics[:1]}))}"
     )  # fmt: skip
@@ -527,28 +538,32 @@ def build_message(delivery: Delivery, merged: list[Delivery]) -> Message:
         kind="alert",
         subject=subject,
         items=items,
-        links=_links(reader_id, topic_ids),
+        links=_links(reader_id, alerts),
     )
 
 
 def _alerts_for(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     return (
         alerts.select_related("story__lead_image", "story__publisher")
-        .prefetch_related("reasons__topic")
+        .prefetch_related("reasons__topic", "reasons__search")
         .order_by("-story__published_at")
     )
 
 
-def _links(reader_id: int, topic_ids: list[int]) -> dict[str, str]:
+def _links(reader_id: int, alerts: list[Alert]) -> dict[str, str]:
+    """One-click links for the follows and saved searches that brought these alerts."""
+    reasons = [r for a in alerts for r in a.reasons.all()]
+    topic_ids = {r.topic_id for r in reasons if r.topic_id is not None}
+    search_ids = sorted({r.search_id for r in reasons if r.search_id is not None})
     follow_ids = list(
         Follow.objects.filter(reader_id=reader_id, topic_id__in=topic_ids).values_list(
             "id", flat=True
         )
     )
     return {
-        "unsubscribe": one_click_url("unfollow", reader_id, follow_ids),
-        "digest": one_click_url("digest", reader_id, follow_ids),
-        "snooze": one_click_url("snooze", reader_id, follow_ids),
+        "unsubscribe": one_click_url("unfollow", reader_id, follow_ids, search_ids),
+        "digest": one_click_url("digest", reader_id, follow_ids, search_ids),
+        "snooze": one_click_url("snooze", reader_id, follow_ids, search_ids),
         "settings": settings.SITE_URL + reverse("alerts:my_topics"),
     }
 

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 
 from accounts.models import ApiToken, User
 from alerts import actions
-from alerts.models import Alert, Follow, WebhookEndpoint
+from alerts.models import Alert, AlertReason, Follow, WebhookEndpoint
 from alerts.schemas import (
     AlertOut,
     AlertPage,
@@ -24,6 +24,7 @@ from alerts.schemas import (
     WebhookIn,
     WebhookList,
 )
+from search.api import search_json
 from tidings.apikit import (
     SIGNED_IN,
     ApiError,
@@ -129,6 +130,18 @@ class AlertFilters(Schema):
     limit: int = SchemaField(20, ge=1, le=100)
 
 
+def _reason_json(reason: AlertReason) -> dict[str, Any]:
+    if reason.search is not None:
+        search = search_json(reason.search)
+        return {
+            "topic": None,
+            "role": reason.role,
+            "search": {"id": search["id"], "query": search["query"]},
+        }
+    assert reason.topic is not None
+    return {"topic": reason.topic.slug, "role": reason.role, "search": None}
+
+
 def _alert_json(alert: Alert) -> dict[str, Any]:
     story = alert.story
     return {
@@ -138,7 +151,7 @@ def _alert_json(alert: Alert) -> dict[str, Any]:
             "headline": story.headline,
             "url": settings.SITE_URL + story.get_absolute_url(),
         },
-        "reasons": [{"topic": r.topic.slug, "role": r.role} for r in alert.reasons.all()],
+        "reasons": [_reason_json(r) for r in alert.reasons.all()],
         "created_at": alert.created_at,
         "read": alert.read_at is not None,
     }
@@ -149,7 +162,7 @@ def _alerts(reader: User) -> Any:
         Alert.objects.filter(reader=reader)
         .shown()
         .select_related("story")
-        .prefetch_related("reasons__topic")
+        .prefetch_related("reasons__topic", "reasons__search")
         .order_by("-created_at", "-id")
     )
 

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from accounts.models import User
 from alerts.models import Alert, AlertReason, Delivery, Event, Follow, WebhookEndpoint
+from search.models import SavedSearch, SearchMatch
 from topics.models import StoryTopic
 
 # A follow matches a story topic when it is live and its scope admits the topic's role.
@@ -28,6 +29,15 @@ _MATCH = """
          OR (f.scope = 'quoted' AND st.quoted))
     AND f.reader_id > %(after)s AND f.reader_id <= %(upto)s
 """
+# A saved search matches when the percolator said so (SearchMatch) and it is live.
+_SEARCH_MATCH = """
+    sm.story_id = %(story)s
+    AND s.cadence <> 'off' AND NOT s.muted
+    AND (s.snoozed_until IS NULL OR s.snoozed_until <= %(now)s)
+    AND u.is_active AND s.reader_id <> %(author)s
+    AND s.reader_id > %(after)s AND s.reader_id <= %(upto)s
+"""
+_EAGER = "CASE {}.cadence WHEN 'instant' THEN 0 WHEN 'daily' THEN 1 ELSE 2 END"
 
 
 def _tables() -> dict[str, str]:
@@ -39,6 +49,8 @@ def _tables() -> dict[str, str]:
         "storytopic": StoryTopic._meta.db_table,
         "user": User._meta.db_table,
         "endpoint": WebhookEndpoint._meta.db_table,
+        "search": SavedSearch._meta.db_table,
+        "match": SearchMatch._meta.db_table,
     }
 
 
@@ -49,24 +61,44 @@ def _statements() -> list[str]:
         JOIN {t["follow"]} f ON f.topic_id = st.topic_id
         JOIN {t["user"]} u ON u.id = f.reader_id
     """
-    # The most eager matching follow decides: instant beats a daily digest beats a weekly one.
+    searched = f"""
+        FROM {t["match"]} sm
+        JOIN {t["search"]} s ON s.id = sm.search_id
+        JOIN {t["user"]} u ON u.id = s.reader_id
+    """
+    # One alert per reader however many follows and searches match; the most eager of them
+    # decides: instant beats a daily digest beats a weekly one.
     alerts = f"""
         INSERT INTO {t["alert"]} (reader_id, story_id, event_id, cadence, created_at)
-        SELECT f.reader_id, st.story_id, %(event)s,
-               CASE MIN(CASE f.cadence WHEN 'instant' THEN 0 WHEN 'daily' THEN 1 ELSE 2 END)
-                    WHEN 0 THEN 'instant' WHEN 1 THEN 'daily' ELSE 'weekly' END,
+        SELECT m.reader_id, %(story)s, %(event)s,
+               CASE MIN(m.eager) WHEN 0 THEN 'instant' WHEN 1 THEN 'daily' ELSE 'weekly' END,
                %(now)s
-        {matched}
-        WHERE {_MATCH}
-        GROUP BY f.reader_id, st.story_id
+        FROM (
+            SELECT f.reader_id AS reader_id, {_EAGER.format("f")} AS eager
+            {matched} WHERE {_MATCH}
+            UNION ALL
+            SELECT s.reader_id, {_EAGER.format("s")}
+            {searched} WHERE {_SEARCH_MATCH}
+        ) m
+        WHERE true
+        GROUP BY m.reader_id
         ON CONFLICT DO NOTHING
-    """
+    """  # noqa: S608 (table names from model metadata; values are parameters)
     reasons = f"""
-        INSERT INTO {t["reason"]} (alert_id, topic_id, role)
-        SELECT a.id, st.topic_id, CASE WHEN f.scope = 'quoted' THEN 'quoted' ELSE st.role END
+        INSERT INTO {t["reason"]} (alert_id, topic_id, search_id, role)
+        SELECT a.id, st.topic_id, NULL,
+               CASE WHEN f.scope = 'quoted' THEN 'quoted' ELSE st.role END
         {matched}
         JOIN {t["alert"]} a ON a.reader_id = f.reader_id AND a.story_id = st.story_id
         WHERE {_MATCH} AND a.event_id = %(event)s
+        ON CONFLICT DO NOTHING
+    """
+    search_reasons = f"""
+        INSERT INTO {t["reason"]} (alert_id, topic_id, search_id, role)
+        SELECT a.id, NULL, s.id, 'search'
+        {searched}
+        JOIN {t["alert"]} a ON a.reader_id = s.reader_id AND a.story_id = sm.story_id
+        WHERE {_SEARCH_MATCH} AND a.event_id = %(event)s
         ON CONFLICT DO NOTHING
     """
     instant = """
@@ -91,7 +123,7 @@ def _statements() -> list[str]:
           AND e.enabled
         ON CONFLICT DO NOTHING
     """
-    return [alerts, reasons, emails, webhooks]
+    return [alerts, reasons, search_reasons, emails, webhooks]
 
 
 def _reader_batches(event: Event, params: dict[str, Any]) -> list[tuple[int, int]]:
@@ -101,12 +133,18 @@ def _reader_batches(event: Event, params: dict[str, Any]) -> list[tuple[int, int
     with connection.cursor() as cursor:
         # Only table names (from model metadata) are interpolated; values go as parameters.
         cursor.execute(
-            f"""SELECT DISTINCT f.reader_id
+            f"""SELECT f.reader_id
                 FROM {t["storytopic"]} st
                 JOIN {t["follow"]} f ON f.topic_id = st.topic_id
                 JOIN {t["user"]} u ON u.id = f.reader_id
                 WHERE {_MATCH}
-                ORDER BY f.reader_id""",  # noqa: S608
+                UNION
+                SELECT s.reader_id
+                FROM {t["match"]} sm
+                JOIN {t["search"]} s ON s.id = sm.search_id
+                JOIN {t["user"]} u ON u.id = s.reader_id
+                WHERE {_SEARCH_MATCH}
+                ORDER BY 1""",  # noqa: S608
             {**params, "after": 0, "upto": 2**62},
         )
         ids = [row[0] for row in cursor.fetchall()]

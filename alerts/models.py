@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Cadence
+from search.models import SavedSearch
 from stories.models import Story
 from topics.models import StoryTopic, Topic
 
@@ -146,9 +147,11 @@ class Alert(models.Model):
 
 
 class AlertReason(models.Model):
-    """Why an alert was sent: one row per matching followed topic, with its role in the story."""
+    """Why an alert was sent: one row per matching followed topic, with its role in the story,
+    and one per matching saved search."""
 
     QUOTED = "quoted"  # the reason of a "when this person is quoted" follow
+    SEARCH = "search"  # the reason of a saved search
     ROLE_PHRASES: dict[str, str] = {
         StoryTopic.Role.PRIMARY: "the story's primary topic",
         StoryTopic.Role.ABOUT: "which the story is about",
@@ -156,16 +159,32 @@ class AlertReason(models.Model):
     }
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reasons")
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
-    role = models.CharField(max_length=10, choices=[*StoryTopic.Role.choices, ("quoted", "Quoted")])
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, null=True, related_name="+")
+    search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, null=True, related_name="+")
+    role = models.CharField(
+        max_length=10,
+        choices=[*StoryTopic.Role.choices, ("quoted", "Quoted"), ("search", "Saved search")],
+    )
 
     class Meta:
         ordering = ["role", "topic__name"]
         constraints = [
             models.UniqueConstraint(fields=["alert", "topic"], name="reason_once_per_topic"),
+            models.UniqueConstraint(
+                fields=["alert", "search"],
+                condition=Q(search__isnull=False),
+                name="reason_once_per_search",
+            ),
+            models.CheckConstraint(
+                condition=Q(topic__isnull=False) | Q(search__isnull=False),
+                name="reason_has_topic_or_search",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.search is not None:
+            return f"matches your search '{self.search.query}'"
+        assert self.topic is not None
         if self.role == self.QUOTED:
             return f"because {self.topic.name} is quoted"
         return f"because you follow {self.topic.name}, {self.ROLE_PHRASES[self.role]}"

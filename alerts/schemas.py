@@ -43,9 +43,17 @@ class StoryBrief(Schema):
     url: str
 
 
+class SearchRef(Schema):
+    id: int
+    query: str
+
+
 class Reason(Schema):
-    topic: str = Field(..., description="the followed topic's slug")
-    role: str = Field(..., description="its role in the story: primary, about or mention")
+    topic: str | None = Field(..., description="the followed topic's slug (null for a search)")
+    role: str = Field(
+        ..., description="its role in the story: primary, about, mention, quoted; or search"
+    )
+    search: SearchRef | None = Field(None, description="the saved search that matched")
 
 
 class AlertOut(Schema):

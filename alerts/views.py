@@ -25,6 +25,8 @@ from alerts.forms import FollowForm, ImportForm, WebhookForm
 from alerts.models import Alert, Follow, WebhookEndpoint
 from alerts.signals import remember_follow
 from alerts.tokens import read_token
+from search.forms import SavedSearchForm
+from search.models import SavedSearch
 from stories.models import Story
 from tidings.safehttp import SafeHTTPError
 from topics.models import Topic
@@ -71,7 +73,10 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
 def my_topics(request: HttpRequest) -> HttpResponse:
     follows = Follow.objects.filter(reader=reader_of(request)).select_related("topic")
     rows = [(f, FollowForm(instance=f, prefix=f"f{f.id}")) for f in follows]
-    return render(request, "alerts/my_topics.html", {"rows": rows, "import_form": ImportForm()})
+    searches = SavedSearch.objects.filter(reader=reader_of(request))
+    search_rows = [(s, SavedSearchForm(instance=s, prefix=f"s{s.id}")) for s in searches]
+    context = {"rows": rows, "search_rows": search_rows, "import_form": ImportForm()}
+    return render(request, "alerts/my_topics.html", context)
 
 
 @login_required
@@ -222,7 +227,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         Alert.objects.filter(reader=reader)
         .shown()
         .select_related("story")
-        .prefetch_related("reasons__topic")
+        .prefetch_related("reasons__topic", "reasons__search")
     )
     page = Paginator(alerts, 30).get_page(request.GET.get("page"))
     return render(request, "alerts/notifications.html", {"page": page})
@@ -259,15 +264,16 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def one_click(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        action, reader_id, follow_ids = read_token(token)
+        action, reader_id, follow_ids, search_ids = read_token(token)
     except signing.BadSignature:
         return render(request, "alerts/one_click.html", {"invalid": True}, status=400)
-    topics = Topic.objects.filter(follows__id__in=follow_ids, follows__reader_id=reader_id)
-    if not topics.exists():
+    topics = list(Topic.objects.filter(follows__id__in=follow_ids, follows__reader_id=reader_id))
+    searches = list(SavedSearch.objects.filter(id__in=search_ids, reader_id=reader_id))
+    if not topics and not searches:
         # Unfollowed since (and perhaps followed again: a new follow this link does not name).
         return render(request, "alerts/one_click.html", {"gone": True}, status=410)
+    context: dict[str, object] = {"action": action, "topics": topics, "searches": searches}
     if request.method == "POST":
-        changed = actions.apply_one_click(action, reader_id, follow_ids)
-        context = {"done": True, "action": action, "topics": topics, "changed": changed}
-        return render(request, "alerts/one_click.html", context)
-    return render(request, "alerts/one_click.html", {"action": action, "topics": topics})
+        changed = actions.apply_one_click(action, reader_id, follow_ids, search_ids)
+        context |= {"done": True, "changed": changed}
+    return render(request, "alerts/one_click.html", context)

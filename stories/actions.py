@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from alerts.actions import queue_fan_out
 from alerts.models import Event
+from search.actions import index_story
 from stories.models import Image, Publisher, Story
 from topics.actions import tag_story
 
@@ -35,10 +36,12 @@ def publish_story(story: Story, *, at: dt.datetime | None = None) -> Story:
     if story.status == Story.Status.PUBLISHED:
         # Tagged in this transaction, so the fan-out sees the topics the story went out with.
         tag_story(story)
+        index_story(story)
         # The outbox write commits with the story; alerts go once, on first publication.
         if not story.alert_events.filter(kind=Event.Kind.PUBLISHED).exists():
             queue_fan_out(story, Event.Kind.PUBLISHED)
     else:
+        index_story(story)  # a live story moved to a later time is not found until then
         # Imported here: stories.tasks imports this module.
         from stories.tasks import publish_scheduled_story
 
@@ -56,6 +59,7 @@ def flag_significant_update(story: Story) -> None:
     if story.status != Story.Status.PUBLISHED:
         raise ValueError("only a published story can be updated for its followers")
     tag_story(story)
+    index_story(story)
     queue_fan_out(story, Event.Kind.UPDATED)
 
 
@@ -63,6 +67,7 @@ def flag_significant_update(story: Story) -> None:
 def unpublish_story(story: Story) -> Story:
     story.status = Story.Status.DRAFT
     story.save(update_fields=["status", "updated_at"])
+    index_story(story)
     return story
 
 
@@ -111,6 +116,7 @@ def edit_story(story: Story, **fields: Any) -> Story:
     story.save()
     if story.status == Story.Status.PUBLISHED and TEXT_FIELDS & set(fields):
         tag_story(story)
+    index_story(story)
     return story
 
 

@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from alerts.api import router as alerts_router
+from search.api import router as search_router
 from stories.api import router as stories_router
 from tidings.apikit import (
     Anyone,
@@ -167,6 +168,7 @@ def _mount() -> None:
     api.add_router("/stories", stories_router)
     api.add_router("/topics", topics_router)
     api.add_router("/me", alerts_router)
+    api.add_router("/me/searches", search_router)
 
 
 _mount()

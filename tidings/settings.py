@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "stories",
     "topics",
     "alerts",
+    "search",
     "comments",
     "reuse",
     "ingest",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("stories/", include("stories.urls")),
     path("topics/", include("topics.urls")),
+    path("search/", include("search.urls")),
     path("reuse/", include("reuse.urls")),
     path("comments/", include("comments.urls")),
     path("api/v1/", api.urls),

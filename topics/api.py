@@ -26,12 +26,6 @@ def _brief(topic: Topic) -> dict[str, Any]:
     return {"slug": topic.slug, "name": topic.name, "kind": topic.kind}
 
 
-def _starts(text: str, prefix: str) -> bool:
-    """A name or alias matches when it, or one of its words, starts with the prefix."""
-    text = text.casefold()
-    return text.startswith(prefix) or any(word.startswith(prefix) for word in text.split())
-
-
 @router.get("", response=answers(TopicPage), summary="Topics, by name or alias prefix")
 def list_topics(request: HttpRequest, filters: Query[TopicFilters]) -> dict[str, Any]:
     topics = Topic.objects.live().order_by("name", "id")
@@ -42,20 +36,7 @@ def list_topics(request: HttpRequest, filters: Query[TopicFilters]) -> dict[str,
         if not isinstance(name, str) or not isinstance(last_id, int):
             raise ApiError(422, "invalid", "cursor: pass back a `next` value unchanged", "cursor")
         topics = topics.filter(Q(name__gt=name) | Q(name=name, id__gt=last_id))
-    prefix = " ".join((filters.q or "").split()).casefold()
-    found: list[Topic] = []
-    if prefix:
-        # The database narrows (name or alias text contains the prefix); the exact rule,
-        # "a word starts with it", is applied here, where aliases are a list again.
-        narrowed = topics.filter(Q(name__icontains=prefix) | Q(aliases__icontains=prefix))
-        for topic in narrowed.iterator(chunk_size=500):
-            names = [topic.name, *(a for a in topic.aliases if isinstance(a, str))]
-            if any(_starts(name, prefix) for name in names):
-                found.append(topic)
-                if len(found) > filters.limit:
-                    break
-    else:
-        found = list(topics[: filters.limit + 1])
+    found = topics.by_prefix(filters.q or "", filters.limit + 1)
     return page_of(found, filters.limit, _brief, lambda t: (t.name, t.pk))
 
 

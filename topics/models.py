@@ -2,9 +2,35 @@ from django.db import models
 from django.urls import reverse
 
 
+def _starts(text: str, prefix: str) -> bool:
+    """A name or alias matches when it, or one of its words, starts with the prefix."""
+    text = text.casefold()
+    return text.startswith(prefix) or any(word.startswith(prefix) for word in text.split())
+
+
 class TopicQuerySet(models.QuerySet["Topic"]):
     def live(self) -> "TopicQuerySet":
         return self.filter(merged_into__isnull=True, rejected=False)
+
+    def by_prefix(self, text: str, limit: int) -> list["Topic"]:
+        """Up to `limit` topics, in this queryset's order, whose name or an alias (or one of
+        their words) starts with `text`, case aside."""
+        prefix = " ".join(text.split()).casefold()
+        if not prefix:
+            return list(self[:limit])
+        found: list[Topic] = []
+        # The database narrows (name or alias text contains the prefix); the exact rule,
+        # "a word starts with it", is applied here, where aliases are a list again.
+        narrowed = self.filter(
+            models.Q(name__icontains=prefix) | models.Q(aliases__icontains=prefix)
+        )
+        for topic in narrowed.iterator(chunk_size=500):
+            names = [topic.name, *(a for a in topic.aliases if isinstance(a, str))]
+            if any(_starts(name, prefix) for name in names):
+                found.append(topic)
+                if len(found) >= limit:
+                    break
+        return found
 
 
 class Topic(models.Model):

@@ -67,9 +67,19 @@ def related_topics(topic: Topic) -> list[Topic]:
     )
 
 
+TOPICS_FOUND = 20
+
+
 def topic_index(request: HttpRequest) -> HttpResponse:
+    """Every topic with a live story, by kind; with `q`, the topics whose name or an alias
+    starts so (as the reader types, htmx asks for just that list)."""
+    q = request.GET.get("q", "")[:100]
+    found = Topic.objects.live().order_by("name").by_prefix(q, TOPICS_FOUND) if q.strip() else []
+    context: dict[str, object] = {"q": q, "found": found}
+    if request.headers.get("HX-Request"):
+        return render(request, "topics/topic_index.html#found", context)
     topics = Topic.objects.live().filter(story_topics__story__in=Story.objects.published())
     by_kind: dict[str, list[Topic]] = {}
     for topic in topics.distinct().order_by("kind", "name"):
         by_kind.setdefault(topic.get_kind_display(), []).append(topic)
-    return render(request, "topics/topic_index.html", {"by_kind": by_kind})
+    return render(request, "topics/topic_index.html", {**context, "by_kind": by_kind})

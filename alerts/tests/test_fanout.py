@@ -41,7 +41,7 @@ class FanOutTests(BaseTestCase):
         story = self.publish()
         self.assertEqual(self.run_fan_out(story), 1)
         alert = Alert.objects.get(reader=self.alice)
-        reasons = {(r.topic.name, r.role) for r in alert.reasons.all()}
+        reasons = {(r.topic.name if r.topic else "", r.role) for r in alert.reasons.all()}
         self.assertEqual(
             reasons, {("Kestrel Energy", "primary"), ("Kenya", "about"), ("Climate", "about")}
         )
