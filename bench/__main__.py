@@ -18,6 +18,7 @@ BENCHMARKS = {
     "alerts": "Fan-out readers/s against bulk_create; email deliveries/s against send_mail",
     "tagging": "Tagging stories/s against bare spaCy NER nlp.pipe; and in two processes",
     "dedupe": "Edited copies caught as near-duplicates, and false alarms: old rule against new",
+    "search": "One story against 100,000 saved searches: the percolator against each query in FTS5",
 }
 
 
@@ -30,8 +31,8 @@ def main() -> int:
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
-    if "alerts" in (args.names or BENCHMARKS):
-        # Its readers and alerts go to a throwaway database, never the site's own.
+    if {"alerts", "search"} & set(args.names or BENCHMARKS):
+        # Their readers, alerts and searches go to a throwaway database, never the site's own.
         folder = tempfile.mkdtemp(prefix="tidings-bench-")
         os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
     for name in args.names or BENCHMARKS:

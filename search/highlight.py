@@ -40,7 +40,9 @@ def snippet(text: str, wanted: frozenset[str], size: int = SNIPPET_WORDS) -> Saf
     first = next((i for i in range(best_start, len(hit)) if hit[i]), best_start)
     best_start = max(0, min(best_start, first - 4))
     chosen = found[best_start : best_start + size]
-    begin, end = chosen[0][0], chosen[-1][1]
+    # The text's own opening and closing punctuation stay when the snippet reaches them.
+    begin = chosen[0][0] if best_start > 0 else 0
+    end = chosen[-1][1] if best_start + size < len(found) else len(text)
     body = _marked(text[begin:end], [(s - begin, e - begin, t) for s, e, t in chosen], wanted)
     before = "… " if best_start > 0 else ""
     after = " …" if best_start + size < len(found) else ""

@@ -116,9 +116,9 @@ def find(
     else:
         match = f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({inner})"
         params = [to_fts5(query.root), *inner_params]
-        key = "rowid"
+        key = f"{FTS_TABLE}.rowid"  # qualified: the stories table has a rowid of its own
         weights = ", ".join(map(str, FTS_WEIGHTS))
-        order = f"bm25({FTS_TABLE}, {weights}), rowid DESC"
+        order = f"bm25({FTS_TABLE}, {weights}), {key} DESC"
     if newest:
         published = f"(SELECT published_at FROM {Story._meta.db_table} WHERE id = {key})"  # noqa: S608
         order = f"{published} DESC, {key} DESC"

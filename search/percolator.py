@@ -3,7 +3,8 @@
 Each saved query is filed under its anchors, terms of which any matching story must hold at
 least one (search.query.anchors; Lucene's monitor calls this the presearcher). A story's own
 terms then pick out the few candidates, and only those are evaluated, in memory. A conjunction
-of plain words (most saved searches) is checked with two set operations.
+of words, with exclusions and ORs of words (most saved searches), is decided by set operations;
+the tree is walked only for what remains (phrases, nested groups).
 
 The index lives in each worker and catches up from the saved searches' versions when the
 generation row says something changed, so one publish costs a one-row read when nothing did.
@@ -13,37 +14,93 @@ import threading
 from dataclasses import dataclass
 
 from search.models import Generation, SavedSearch
-from search.query import And, Document, Node, QueryError, Tag, Term, anchors, matches, parse
+from search.query import (
+    And,
+    Document,
+    Node,
+    Or,
+    Phrase,
+    QueryError,
+    Tag,
+    Term,
+    anchors,
+    matches,
+    parse,
+)
+
+
+_PLAIN = (Term, Tag)
 
 
 @dataclass(frozen=True)
 class Entry:
-    root: Node
+    """A saved query taken apart for speed: the set checks that decide most candidates, then
+    whatever needs the tree (phrases by position, nested groups)."""
+
     anchors: frozenset[str]
-    # Set when the query is words and topics only (with excluded ones): the fast check.
-    required: frozenset[str] | None
-    excluded: frozenset[str] | None
+    required: frozenset[str] = frozenset()  # every one present (a phrase's words included)
+    excluded: frozenset[str] = frozenset()  # none present
+    pairs: frozenset[tuple[str, str]] = frozenset()  # neighbours every phrase needs
+    clauses: tuple[frozenset[str], ...] = ()  # one of each present: an OR of plain words
+    rest: tuple[Node, ...] = ()  # must match too, evaluated on the tree
+    rest_excluded: tuple[Node, ...] = ()  # must not match
+    simple: bool = True  # the two set checks decide it
 
     @classmethod
     def of(cls, root: Node) -> "Entry":
-        required: frozenset[str] | None = None
-        excluded: frozenset[str] | None = None
-        plain = (Term, Tag)
-        if isinstance(root, plain):
-            required, excluded = frozenset([root.term]), frozenset()
-        elif (
-            isinstance(root, And)
-            and all(isinstance(n, plain) for n in root.positive)
-            and all(isinstance(n, plain) for n in root.negative)
-        ):
-            required = frozenset(n.term for n in root.positive)  # type: ignore[union-attr]
-            excluded = frozenset(n.term for n in root.negative)  # type: ignore[union-attr]
-        return cls(root, anchors(root), required, excluded)
+        positive, negative = (
+            (root.positive, root.negative) if isinstance(root, And) else ((root,), ())
+        )
+        required: set[str] = set()
+        pairs: set[tuple[str, str]] = set()
+        clauses: list[frozenset[str]] = []
+        rest: list[Node] = []
+        for node in positive:
+            if isinstance(node, _PLAIN):
+                required.add(node.term)
+            elif isinstance(node, Or) and all(isinstance(o, _PLAIN) for o in node.options):
+                clauses.append(frozenset(o.term for o in node.options))  # type: ignore[union-attr]
+            elif isinstance(node, Phrase):
+                required.update(node.terms)
+                pairs.update(zip(node.terms, node.terms[1:], strict=False))
+                if len(node.terms) > 2:  # two words are decided by their pair alone
+                    rest.append(node)
+            else:
+                rest.append(node)
+        excluded = frozenset(n.term for n in negative if isinstance(n, _PLAIN))
+        return cls(
+            anchors(root),
+            frozenset(required),
+            excluded,
+            frozenset(pairs),
+            tuple(clauses),
+            tuple(rest),
+            rest_excluded := tuple(n for n in negative if not isinstance(n, _PLAIN)),
+            simple=not (pairs or clauses or rest or rest_excluded),
+        )
 
     def matches(self, doc: Document) -> bool:
-        if self.required is not None and self.excluded is not None:
-            return self.required <= doc.terms and self.excluded.isdisjoint(doc.terms)
-        return matches(self.root, doc)
+        terms = doc.terms
+        if not (self.required <= terms and self.excluded.isdisjoint(terms)):
+            return False
+        return self.simple or self.matches_rest(doc)
+
+    def matches_rest(self, doc: Document) -> bool:
+        """The checks after the two set operations (which the caller made)."""
+        terms = doc.terms
+        if not doc.pairs.issuperset(self.pairs):
+            return False
+        for clause in self.clauses:
+            if clause.isdisjoint(terms):
+                return False
+        for node in self.rest:
+            if not matches(node, doc):
+                return False
+        return not any(matches(node, doc) for node in self.rest_excluded)
+
+
+# A query saved before a rule changed and no longer parses: no anchors, so never a candidate.
+_NEVER = Entry(frozenset())
 
 
 class Percolator:
@@ -55,15 +112,14 @@ class Percolator:
         self.entries: dict[int, Entry] = {}
         self.by_anchor: dict[str, set[int]] = {}
         self.generation = -1
-        self.version = 0
+        self.version = -1  # a cold index loads every row, those never versioned too
 
     def add(self, search_id: int, text: str) -> None:
         self.remove(search_id)
         try:
             entry = Entry.of(parse(text).root)
         except QueryError:
-            # Saved before a rule changed: it cannot match (no anchors), and the page says why.
-            entry = Entry(And(()), frozenset(), None, None)
+            entry = _NEVER
         self.entries[search_id] = entry
         for term in entry.anchors:
             self.by_anchor.setdefault(term, set()).add(search_id)
@@ -81,8 +137,14 @@ class Percolator:
             found = by_anchor.get(term)
             if found:
                 candidates.update(found)
-        entries = self.entries
-        return sorted(i for i in candidates if entries[i].matches(doc))
+        entries, terms, found = self.entries, doc.terms, []
+        for i in candidates:
+            # Entry.matches, inlined: this loop is the percolator's whole cost.
+            entry = entries[i]
+            if entry.required <= terms and entry.excluded.isdisjoint(terms):
+                if entry.simple or entry.matches_rest(doc):
+                    found.append(i)
+        return sorted(found)
 
     def refresh(self) -> None:
         """Catch up with saved searches changed since the last look."""

@@ -68,9 +68,13 @@ class Document:
 
     positions: dict[str, frozenset[int]]
     terms: frozenset[str] = field(init=False)
+    pairs: frozenset[tuple[str, str]] = field(init=False)  # neighbouring terms, for phrases
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "terms", frozenset(self.positions))
+        at = {p: term for term, where in self.positions.items() for p in where}
+        pairs = frozenset((term, at[p + 1]) for p, term in at.items() if p + 1 in at)
+        object.__setattr__(self, "pairs", pairs)
 
     @classmethod
     def of(cls, fields: Sequence[Sequence[str]], tags: Sequence[str] = ()) -> "Document":
@@ -80,8 +84,8 @@ class Document:
             for i, term in enumerate(field_terms):
                 found.setdefault(term, set()).add(offset + i)
             offset += len(field_terms) + 10
-        for slug in tags:
-            found.setdefault(tag_term(slug), set()).add(-1)
+        for i, slug in enumerate(tags):  # apart from the text and each other: no phrase
+            found.setdefault(tag_term(slug), set()).add(-10 * (i + 1))
         return cls({term: frozenset(at) for term, at in found.items()})
 
 
@@ -370,12 +374,16 @@ def matches(node: Node, doc: Document) -> bool:
     if isinstance(node, Tag):
         return node.term in doc.terms
     if isinstance(node, Phrase):
-        first, *rest = node.terms
-        if not all(t in doc.terms for t in node.terms):
+        if not doc.pairs.issuperset(zip(node.terms, node.terms[1:], strict=False)):
             return False
+        if len(node.terms) == 2:
+            return True
+        # Walk the positions of the rarest word; the others must sit at their offsets from it.
+        positions = doc.positions
+        k = min(range(len(node.terms)), key=lambda i: len(positions[node.terms[i]]))
         return any(
-            all(start + i in doc.positions[t] for i, t in enumerate(rest, 1))
-            for start in doc.positions[first]
+            all(at - k + i in positions[t] for i, t in enumerate(node.terms) if i != k)
+            for at in positions[node.terms[k]]
         )
     if isinstance(node, Or):
         return any(matches(option, doc) for option in node.options)

@@ -153,6 +153,13 @@ class PageTests(SearchCase):
             response, "end of the date range comes before its start", status_code=400
         )
 
+    def test_newest_first_on_request(self) -> None:
+        page = self.get(q="drought", sort="newest").content.decode()
+        self.assertLess(page.index("Amina Ruto asks"), page.index("eases after the long rains"))
+        Story.objects.filter(pk=self.new.pk).update(published_at=NOW - dt.timedelta(days=90))
+        page = self.get(q="drought", sort="newest").content.decode()
+        self.assertLess(page.index("eases after the long rains"), page.index("Amina Ruto asks"))
+
     def test_pages_keep_the_query_and_filters(self) -> None:
         for n in range(25):
             self.story(f"Drought bulletin number {n}", "Rain gauges stayed dry.")
