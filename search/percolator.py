@@ -28,7 +28,6 @@ from search.query import (
     parse,
 )
 
-
 _PLAIN = (Term, Tag)
 
 
@@ -134,16 +133,19 @@ class Percolator:
         candidates: set[int] = set()
         by_anchor = self.by_anchor
         for term in doc.terms:
-            found = by_anchor.get(term)
-            if found:
-                candidates.update(found)
+            filed = by_anchor.get(term)
+            if filed:
+                candidates.update(filed)
         entries, terms, found = self.entries, doc.terms, []
         for i in candidates:
             # Entry.matches, inlined: this loop is the percolator's whole cost.
             entry = entries[i]
-            if entry.required <= terms and entry.excluded.isdisjoint(terms):
-                if entry.simple or entry.matches_rest(doc):
-                    found.append(i)
+            if (
+                entry.required <= terms
+                and entry.excluded.isdisjoint(terms)
+                and (entry.simple or entry.matches_rest(doc))
+            ):
+                found.append(i)
         return sorted(found)
 
     def refresh(self) -> None:
