@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.actions import ensure_user
 from accounts.models import User
 from alerts.actions import follow_topic
+from search.actions import save_search
 from comments.actions import record_comment
 from stories.actions import ensure_publisher, publish_story, save_image, save_story
 from tidings.sample import photos, topics
@@ -66,6 +67,8 @@ class Command(BaseCommand):
             # alice follows a few topics first, so the demo has alerts in her notifications.
             for data in STORIES[:3]:
                 follow_topic(users["alice"], registry[data["topics"][0]])
+            # ...and keeps one search as an alert, as Google Alerts' users do.
+            save_search(users["alice"], "drought OR famine")
             now = timezone.now()
             for index, data in enumerate(STORIES, start=1):
                 if self.stderr.isatty():
