@@ -296,14 +296,14 @@ def _prepare(delivery_id: int) -> _Attempt | None:
     delivery = Delivery.objects.select_related("reader", "alert", "endpoint").get(id=delivery_id)
     merged: list[Delivery] = []
     if delivery.channel == "email" and delivery.alert_id is not None:
-        topics = list(
-            AlertReason.objects.filter(
-                alert_id=delivery.alert_id, topic_id__isnull=False
-            ).values_list("topic_id", flat=True)
+        reasons = AlertReason.objects.filter(alert_id=delivery.alert_id)
+        subject = _about(
+            [r for r in reasons.values_list("topic_id", flat=True) if r is not None],
+            [r for r in reasons.values_list("search_id", flat=True) if r is not None],
         )
-        if _held(delivery, topics, now):
+        if _held(delivery, subject, now):
             return None
-        merged = _gather_burst(delivery, topics)
+        merged = _gather_burst(delivery, subject)
     try:
         message = build_message(delivery, merged)
     except Exception as exc:
@@ -339,7 +339,14 @@ def _give_back(delivery: Delivery, **update: object) -> None:
     )
 
 
-def _held(delivery: Delivery, topics: list[int], now: dt.datetime) -> bool:
+def _about(topics: list[int], searches: list[int]) -> Q | None:
+    """Alerts that share a followed topic or a saved search with these: one burst."""
+    if not topics and not searches:
+        return None
+    return Q(alert__reasons__topic_id__in=topics) | Q(alert__reasons__search_id__in=searches)
+
+
+def _held(delivery: Delivery, subject: Q | None, now: dt.datetime) -> bool:
     """Noise control for instant email: quiet hours, caps and bursts. True when it must wait
     (or has moved to the digest) instead of going now."""
     reader = delivery.reader
@@ -360,9 +367,12 @@ def _held(delivery: Delivery, topics: list[int], now: dt.datetime) -> bool:
                 cadence=Cadence.DAILY
             )
         return True
-    # A burst on one topic: the first story goes at once, the rest gather for one message.
+    # A burst on one topic (or search): the first story goes at once, the rest gather for one
+    # message.
+    if subject is None:
+        return False
     recent = (
-        sent.filter(sent_at__gt=now - BURST_WINDOW, alert__reasons__topic_id__in=topics)
+        sent.filter(subject, sent_at__gt=now - BURST_WINDOW)
         .order_by("-sent_at")
         .values_list("sent_at", flat=True)
         .first()
@@ -373,17 +383,18 @@ def _held(delivery: Delivery, topics: list[int], now: dt.datetime) -> bool:
     return False
 
 
-def _gather_burst(delivery: Delivery, topics: list[int]) -> list[Delivery]:
-    """Other waiting instant emails to this reader on the same topics: they ride along. One
-    conditional update claims them all; whatever another worker took first is not ours."""
-    if not topics:
+def _gather_burst(delivery: Delivery, subject: Q | None) -> list[Delivery]:
+    """Other waiting instant emails to this reader on the same topics or searches: they ride
+    along. One conditional update claims them all; whatever another worker took first is not
+    ours."""
+    if subject is None:
         return []
     waiting = (
         Delivery.objects.filter(
+            subject,
             reader=delivery.reader,
             channel="email",
             state=Delivery.State.PENDING,
-            alert__reasons__topic_id__in=topics,
         )
         .exclude(id=delivery.id)
         .values_list("id", flat=True)

@@ -8,7 +8,7 @@ from accounts.models import Cadence, User
 from search import index
 from search.models import Generation, SavedSearch, SearchMatch
 from search.percolator import matching_searches
-from search.query import QueryError, parse
+from search.query import Query, QueryError, parse
 from stories.models import Story
 from tidings.db import lock_row
 from tidings.progress import Progress
@@ -23,6 +23,17 @@ def index_story(story: Story) -> None:
         index.put(story)
     else:
         index.drop(story.pk)
+
+
+def reindex_stories(sender: object, story_ids: list[int], **kwargs: object) -> None:
+    """Their topics changed (tagging, a merge, a rename): index them again."""
+    for story in Story.objects.filter(id__in=story_ids):
+        index_story(story)
+
+
+def forget_deleted(sender: object, instance: SavedSearch, **kwargs: object) -> None:
+    """However a saved search was deleted, the warm percolators must hear of it."""
+    _bump()
 
 
 def reindex(progress: Progress | None = None) -> int:
@@ -49,13 +60,24 @@ def _bump() -> int:
     return Generation.objects.values_list("number", flat=True).get(pk=1)
 
 
+def same_search(reader: User, query: Query) -> SavedSearch | None:
+    """The reader's saved search that means the same ("Wind" and "winds" are "wind")."""
+    for search in SavedSearch.objects.filter(reader=reader):
+        try:
+            if parse(search.query).root == query.root:
+                return search
+        except QueryError:
+            continue
+    return None
+
+
 @transaction.atomic
 def save_search(reader: User, text: str, **settings: object) -> SavedSearch:
     """Save a search as an alert (or update the settings of the same one). Raises QueryError
     for a query that is malformed or can never match, or past the reader's limit."""
     query = parse(text)
     lock_row(User, reader.pk)
-    existing = SavedSearch.objects.filter(reader=reader, query=query.text).first()
+    existing = same_search(reader, query)
     if existing is not None:
         return update_search(existing, **settings) if settings else existing
     if SavedSearch.objects.filter(reader=reader).count() >= MAX_SAVED_SEARCHES:
@@ -84,10 +106,7 @@ def update_search(search: SavedSearch, **fields: object) -> SavedSearch:
 @transaction.atomic
 def delete_search(reader: User, search_id: int) -> bool:
     """False when the reader has no such search (someone else's is as good as none)."""
-    deleted = SavedSearch.objects.filter(reader=reader, id=search_id).delete()[0] > 0
-    if deleted:
-        _bump()
-    return deleted
+    return SavedSearch.objects.filter(reader=reader, id=search_id).delete()[0] > 0
 
 
 def snooze_until(days: int | None, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -100,11 +119,16 @@ def record_matches(story: Story) -> int:
     if story.status != Story.Status.PUBLISHED:
         return 0
     found = matching_searches(index.indexed(story).document())
-    SearchMatch.objects.bulk_create(
-        [SearchMatch(story=story, search_id=search_id) for search_id in found],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
+    # A search this worker still knew may be gone (its reader deleted meanwhile).
+    found = list(SavedSearch.objects.filter(id__in=found).values_list("id", flat=True))
+    with transaction.atomic():
+        # A story edited since it last matched may match less now: an update is judged afresh.
+        SearchMatch.objects.filter(story=story).exclude(search_id__in=found).delete()
+        SearchMatch.objects.bulk_create(
+            [SearchMatch(story=story, search_id=search_id) for search_id in found],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
     return len(found)
 
 

@@ -52,9 +52,10 @@ def add_search(request: HttpRequest, payload: SearchIn) -> Status[dict[str, Any]
     """201 for a new saved search; 200 when you had saved the same one (its settings are
     updated). A query that is malformed or only excludes words is refused (422)."""
     reader = need(request, FOLLOW)
-    fields: dict[str, object] = {"muted": payload.muted}
-    if payload.cadence is not None:
-        fields["cadence"] = payload.cadence
+    # What the caller leaves out stays as it was on a search saved before.
+    fields = {
+        k: v for k, v in (("muted", payload.muted), ("cadence", payload.cadence)) if v is not None
+    }
     before = SavedSearch.objects.filter(reader=reader).count()
     try:
         search = actions.save_search(reader, payload.query, **fields)

@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -6,6 +7,8 @@ from search.models import SavedSearch
 from search.query import MAX_LENGTH
 from stories.models import Publisher
 from topics.models import Topic
+
+EARLIEST, LATEST = dt.date(1800, 1, 1), dt.date(9000, 12, 31)
 
 
 class SearchForm(forms.Form):
@@ -33,6 +36,11 @@ class SearchForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("since", "until"):
+            day = data.get(name)
+            if day is not None and not EARLIEST <= day <= LATEST:
+                self.add_error(name, f"Choose a date between {EARLIEST.year} and {LATEST.year}.")
+                data.pop(name, None)
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", "The end of the date range comes before its start.")

@@ -258,17 +258,23 @@ def _simplify(node: Node) -> Node:
     return node
 
 
-def _check(node: Node, text: str) -> None:
-    """Every part of an OR, and the whole, must look for something, not only exclude."""
+def _check(node: Node, text: str, *, top: bool = True) -> None:
+    """Every part of an OR, every group, and the whole, must look for something, not only
+    exclude."""
     if isinstance(node, And):
-        if not node.positive:
+        if not node.positive and top:
             raise QueryError(
                 f"'{text}' only excludes words: a search needs at least one word to look for."
             )
+        if not node.positive:
+            raise QueryError(
+                "A group inside an exclusion only excludes words, as in -(-solar): give it a "
+                "word to look for, or drop the double exclusion."
+            )
         for child in node.positive:
-            _check(child, text)
+            _check(child, text, top=False)
         for child in node.negative:
-            _check(child, text)
+            _check(child, text, top=False)
     elif isinstance(node, Or):
         for option in node.options:
             if isinstance(option, And) and not option.positive:
@@ -276,7 +282,7 @@ def _check(node: Node, text: str) -> None:
                     "Each side of an OR needs a word to look for: put exclusions outside it, "
                     "as in (wind OR solar) -Kenya."
                 )
-            _check(option, text)
+            _check(option, text, top=False)
 
 
 @dataclass(frozen=True)

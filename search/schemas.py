@@ -12,7 +12,7 @@ from search.query import MAX_LENGTH
 class SearchIn(Schema):
     query: str = Field(..., min_length=1, max_length=MAX_LENGTH, description="the query language")
     cadence: Cadence | None = Field(None, description="the account's default when left out")
-    muted: StrictBool = False
+    muted: StrictBool | None = Field(None, description="false when left out; kept if saved")
 
 
 class SearchPatch(Schema):

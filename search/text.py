@@ -7,21 +7,16 @@ The engines only ever see our terms (folded, stemmed, space-separated): FTS5 wit
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterator
 
 import snowballstemmer  # type: ignore[import-untyped]
+
+from tidings.folding import fold
 
 _WORD = re.compile(r"[^\W_]+")
 # "Merkel's" is a mention of Merkel, not of Merkel and "s".
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b", re.IGNORECASE)
 _STEMMER = snowballstemmer.stemmer("english")
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents: "Zürich" and "zurich" are one word."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @functools.lru_cache(maxsize=65536)

@@ -20,7 +20,7 @@ from search.highlight import highlight, snippet
 from search.models import SavedSearch
 from search.query import Query, QueryError, parse
 from stories.models import Story
-from topics.models import Topic
+from topics.models import StoryTopic, Topic
 
 # Deep pages are for scrapers; a reader narrows the search instead.
 MAX_PAGE = 50
@@ -72,9 +72,13 @@ def _day_start(day: dt.date) -> dt.datetime:
 def _within(data: dict[str, Any]) -> Any:
     stories = Story.objects.published()
     if data.get("topic"):
+        # As topic: in a query: stories the topic is central to, not every passing mention.
         topic = Topic.objects.filter(slug=data["topic"]).first()
         survivor = topic.merged_into_id if topic is not None else None
-        stories = stories.filter(story_topics__topic_id=survivor or (topic.pk if topic else 0))
+        stories = stories.filter(
+            story_topics__topic_id=survivor or (topic.pk if topic else 0),
+            story_topics__role__in=[StoryTopic.Role.PRIMARY, StoryTopic.Role.ABOUT],
+        )
     if data.get("kind"):
         stories = stories.filter(primary_topic__kind=data["kind"])
     if data.get("publisher"):
@@ -97,7 +101,7 @@ def _results(query: Query, ids: list[int]) -> list[Result]:
         story = by_id.get(story_id)
         if story is None:
             continue
-        text = " ".join([story.standfirst, *story.paragraphs()])
+        text = " ".join(part for part in [story.standfirst, *story.paragraphs()] if part)
         results.append(Result(story, highlight(story.headline, wanted), snippet(text, wanted)))
     return results
 
@@ -131,18 +135,19 @@ def results(request: HttpRequest) -> HttpResponse:
         return render(request, "search/results.html", context, status=400)
     number = _page_number(request.GET.get("page"))
     per_page = settings.STORIES_PER_PAGE
-    hits = index.find(
-        query,
-        _within(data),
-        limit=per_page,
-        offset=(number - 1) * per_page,
-        newest=data.get("sort") == "newest",
-    )
-    known = set(Topic.objects.filter(slug__in=query.tags).values_list("slug", flat=True))
+    within, newest = _within(data), data.get("sort") == "newest"
+    hits = index.find(query, within, limit=per_page, offset=(number - 1) * per_page, newest=newest)
+    if hits.total and not hits.ids:  # a page past the end: show the last one
+        number = Page(number, hits.total, per_page).num_pages
+        hits = index.find(
+            query, within, limit=per_page, offset=(number - 1) * per_page, newest=newest
+        )
+    wanted_topics = [*query.tags, *([data["topic"]] if data.get("topic") else [])]
+    known = set(Topic.objects.filter(slug__in=wanted_topics).values_list("slug", flat=True))
     kept = {k: v for k, v in request.GET.items() if k != "page" and v}
     saved = None
     if request.user.is_authenticated:
-        saved = SavedSearch.objects.filter(reader=reader_of(request), query=query.text).first()
+        saved = actions.same_search(reader_of(request), query)
     context |= {
         "query": query,
         "results": _results(query, hits.ids),
@@ -150,7 +155,7 @@ def results(request: HttpRequest) -> HttpResponse:
         "page": Page(number, hits.total, per_page),
         "start": (number - 1) * per_page + 1,
         "page_query": urlencode(kept),
-        "unknown_topics": [slug for slug in query.tags if slug not in known],
+        "unknown_topics": [slug for slug in dict.fromkeys(wanted_topics) if slug not in known],
         "filtered": any(data.get(k) for k in ("topic", "kind", "publisher", "since", "until")),
         "saved": saved,
     }
@@ -184,7 +189,11 @@ def edit(request: HttpRequest, search_id: int) -> HttpResponse:
     search = get_object_or_404(SavedSearch, id=search_id, reader=reader_of(request))
     form = SavedSearchForm(request.POST, instance=search, prefix=f"s{search.pk}")
     if not form.is_valid():
-        messages.error(request, f"Not saved: {form.errors.as_text()}")
+        problems = "; ".join(
+            f"{form.fields[name].label}: {' '.join(map(str, errors))}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(request, f"Not saved: {problems}")
         return redirect("alerts:my_topics")
     fields: dict[str, object] = {n: form.cleaned_data[n] for n in ("cadence", "muted")}
     days = form.cleaned_data.get("snooze_days")

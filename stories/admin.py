@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from search.actions import index_story
 from stories.actions import flag_significant_update, publish_story, unpublish_story
 from stories.models import Image, Publisher, Story
 from tidings.admin import ModelAdmin
@@ -106,6 +107,9 @@ class StoryAdmin(admin.ModelAdmin):
             sync_primary_topic(story)  # the editor's choice: pinned through re-tagging
         if "status" in form.changed_data and story.status != Story.Status.DRAFT:
             publish_story(story, at=story.published_at)
+        else:
+            # A correction must stop the old words being found, and the new ones be found.
+            index_story(story)
 
     @admin.display(description="Preview")
     def preview_link(self, story: Story) -> str:

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from stories.models import Story
 from topics.models import Quote as StoredQuote
 from topics.models import StoryTopic, Topic
+from topics.signals import stories_retopiced
 from topics.tagging import Article, Candidate, Entry, Tagger
 from topics.tagging.model import load_model
 from topics.tagging.quotes import Quote
@@ -48,6 +49,7 @@ def attach_topic(
         topic_id=topic_id,
         defaults={"role": role, "salience": salience, "origin": origin},
     )
+    stories_retopiced.send(sender=Story, story_ids=[story.pk])
     return story_topic
 
 
@@ -98,7 +100,10 @@ def reject_topics(topics: "QuerySet[Topic]") -> int:
     """An editor's "not a topic": the tagger's rows for it go, and it is never proposed again.
     Rows an editor pinned stay: rejecting is about the tagger's proposals."""
     ids = list(topics.values_list("id", flat=True))
-    StoryTopic.objects.filter(topic_id__in=ids, origin=StoryTopic.Origin.TAGGER).delete()
+    rows = StoryTopic.objects.filter(topic_id__in=ids, origin=StoryTopic.Origin.TAGGER)
+    story_ids = list(rows.values_list("story_id", flat=True).distinct())
+    rows.delete()
+    stories_retopiced.send(sender=Topic, story_ids=story_ids)
     return Topic.objects.filter(id__in=ids).update(rejected=True, reviewed=True)
 
 
@@ -228,6 +233,7 @@ def apply_tags(
         story.save(update_fields=["primary_topic", "updated_at"])
     if editor_primary is not None:
         sync_primary_topic(story)
+    stories_retopiced.send(sender=Story, story_ids=[story.pk])
 
 
 def _save_quotes(story: Story, quotes: list[Quote], topics: dict[str, Topic | None]) -> None:
@@ -272,6 +278,7 @@ def merge_topics(loser: Topic, survivor: Topic) -> Topic:
     if loser.pk == survivor.pk or survivor.merged_into_id is not None:
         raise ValueError("merge into a different topic that has not itself been merged")
     on_survivor = {row.story_id: row for row in survivor.story_topics.all()}
+    moved = list(loser.story_topics.values_list("story_id", flat=True))
     for row in loser.story_topics.all():
         kept = on_survivor.get(row.story_id)
         if kept is None:
@@ -294,6 +301,7 @@ def merge_topics(loser: Topic, survivor: Topic) -> Topic:
     survivor.save(update_fields=["aliases", "updated_at"])
     loser.merged_into = survivor
     loser.save(update_fields=["merged_into", "updated_at"])
+    stories_retopiced.send(sender=Topic, story_ids=moved)
     return survivor
 
 

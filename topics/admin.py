@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from topics.actions import merge_topics, reject_topics
 from topics.models import StoryTopic, Topic
+from topics.signals import stories_retopiced
 
 
 class ReviewedFilter(admin.SimpleListFilter):
@@ -84,6 +85,9 @@ class TopicAdmin(admin.ModelAdmin):
         survivor = obj.merged_into if "merged_into" in form.changed_data else None
         if survivor is None:
             super().save_model(request, obj, form, change)
+            if change and "name" in form.changed_data:  # stories are found by its name
+                stories = obj.story_topics.values_list("story_id", flat=True)
+                stories_retopiced.send(sender=Topic, story_ids=list(stories))
             return
         obj.merged_into = None  # merge_topics sets it, after moving everything
         super().save_model(request, obj, form, change)

@@ -1,10 +1,20 @@
+from typing import Any
+
 from django.db import models
 from django.urls import reverse
+
+from tidings.folding import fold
+
+
+def folded_names(name: str, aliases: object) -> str:
+    names = (
+        [name, *(a for a in aliases if isinstance(a, str))] if isinstance(aliases, list) else [name]
+    )
+    return "\n".join(fold(" ".join(n.split())) for n in names)
 
 
 def _starts(text: str, prefix: str) -> bool:
     """A name or alias matches when it, or one of its words, starts with the prefix."""
-    text = text.casefold()
     return text.startswith(prefix) or any(word.startswith(prefix) for word in text.split())
 
 
@@ -15,18 +25,15 @@ class TopicQuerySet(models.QuerySet["Topic"]):
     def by_prefix(self, text: str, limit: int) -> list["Topic"]:
         """Up to `limit` topics, in this queryset's order, whose name or an alias (or one of
         their words) starts with `text`, case aside."""
-        prefix = " ".join(text.split()).casefold()
+        prefix = fold(" ".join(text.split()))
         if not prefix:
             return list(self[:limit])
         found: list[Topic] = []
-        # The database narrows (name or alias text contains the prefix); the exact rule,
-        # "a word starts with it", is applied here, where aliases are a list again.
-        narrowed = self.filter(
-            models.Q(name__icontains=prefix) | models.Q(aliases__icontains=prefix)
-        )
+        # The database narrows (the folded names contain the prefix); the exact rule, "a name
+        # or one of its words starts with it", is applied here, name by name.
+        narrowed = self.filter(folded_names__contains=prefix)
         for topic in narrowed.iterator(chunk_size=500):
-            names = [topic.name, *(a for a in topic.aliases if isinstance(a, str))]
-            if any(_starts(name, prefix) for name in names):
+            if any(_starts(name, prefix) for name in topic.folded_names.split("\n")):
                 found.append(topic)
                 if len(found) >= limit:
                     break
@@ -67,6 +74,12 @@ class Topic(models.Model):
         help_text='An editor\'s "not a topic": the tagger never proposes it again, under its '
         "name or any alias, on any later story.",
     )
+    folded_names = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The name and aliases, one a line, folded (tidings.folding): how the topic "
+        "finder matches what a reader types.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(
         auto_now=True, help_text="Any change rebuilds the tagger's registry in every process."
@@ -79,6 +92,13 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.folded_names = folded_names(self.name, self.aliases)
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"name", "aliases"} & set(fields):
+            kwargs["update_fields"] = [*fields, "folded_names"]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("topics:detail", args=[self.slug])

@@ -184,5 +184,12 @@ def load_starter(topic_model: Any) -> int:
             if missing:
                 topic.aliases = topic.aliases + missing
                 topic.save(update_fields=["aliases"])
+    # Migrations pass the historical model, whose save() does not fold the names.
+    if any(f.name == "folded_names" for f in topic_model._meta.get_fields()):
+        from topics.models import folded_names
+
+        for topic in [*new, *existing.values()]:
+            topic.folded_names = folded_names(topic.name, topic.aliases)
+        topic_model.objects.bulk_update(list(existing.values()), ["folded_names"], batch_size=500)
     topic_model.objects.bulk_create(new, batch_size=500)
     return len(new)

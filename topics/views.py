@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from stories.models import Story
 from topics.charts import weekly_chart
@@ -77,7 +78,9 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     found = Topic.objects.live().order_by("name").by_prefix(q, TOPICS_FOUND) if q.strip() else []
     context: dict[str, object] = {"q": q, "found": found}
     if request.headers.get("HX-Request"):
-        return render(request, "topics/topic_index.html#found", context)
+        response = render(request, "topics/topic_index.html#found", context)
+        patch_vary_headers(response, ["HX-Request"])  # a cache must not mix the two answers
+        return response
     topics = Topic.objects.live().filter(story_topics__story__in=Story.objects.published())
     by_kind: dict[str, list[Topic]] = {}
     for topic in topics.distinct().order_by("kind", "name"):

@@ -44,6 +44,12 @@ class ParseTests(TestCase):
         self.assertEqual(query.tags, ["kestrel-energy"])
         self.assertEqual(query.wanted, frozenset({"offshor", "wind", "solar"}))
 
+    def test_folding_reaches_compatibility_forms_and_letters_without_accents(self) -> None:
+        self.assertEqual(
+            terms("Kestrel™ Ørsted ŁÓDŹ Işık Søren 30℃"),
+            terms("kestreltm orsted lodz isik soren 30 c"),
+        )
+
     def test_a_hyphenated_or_dotted_word_is_a_phrase_and_possessives_fold(self) -> None:
         self.assertEqual(parse("covid-19").root, Phrase(("covid", "19")))
         self.assertEqual(parse("U.S.").root, Phrase(("u", "s")))
@@ -70,6 +76,7 @@ class ParseTests(TestCase):
             "-Kenya": "only excludes words",
             "-Kenya -Uganda": "only excludes words",
             "wind OR -Kenya": "Each side of an OR needs a word",
+            "wind -(-solar)": "A group inside an exclusion only excludes words",
             "topic:": "topic: needs",
             "topic:Not_A_Slug": "topic: needs",
             "!!! ???": "only punctuation",

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import time_machine
+from django.utils import timezone
 
 from accounts.models import Cadence
 from alerts.actions import deliver_due, fan_out, follow_topic
@@ -152,6 +153,10 @@ class PageTests(SearchCase):
         self.assertContains(
             response, "end of the date range comes before its start", status_code=400
         )
+        response = self.get(q="drought", until="9999-12-31")
+        self.assertContains(response, "Choose a date between", status_code=400)
+        response = self.get(q="drought", topic="kenya-typo")
+        self.assertContains(response, "No topic has the address name “kenya-typo”")
 
     def test_newest_first_on_request(self) -> None:
         page = self.get(q="drought", sort="newest").content.decode()
@@ -167,13 +172,16 @@ class PageTests(SearchCase):
         self.assertContains(response, "Page 1 of 2")
         self.assertContains(response, "?q=drought&amp;kind=place&amp;page=2")
         self.assertContains(self.get(q="drought", kind="place", page="2"), "Page 2 of 2")
+        self.assertContains(self.get(q="drought", kind="place", page="40"), "Page 2 of 2")
         self.assertEqual(self.get(q="drought", page="junk").status_code, 200)
 
     def test_no_results_help_and_unknown_topics(self) -> None:
         response = self.get(q="volcano")
         self.assertContains(response, "No stories match")
         self.assertContains(response, "wind OR solar")
-        self.assertContains(self.get(q="topic:atlantis"), "No topic is called “atlantis”")
+        self.assertContains(
+            self.get(q="topic:atlantis"), "No topic has the address name “atlantis”"
+        )
 
     def test_a_malformed_query_gets_its_message_never_a_500(self) -> None:
         response = self.get(q='"drought')
@@ -189,6 +197,16 @@ class PageTests(SearchCase):
         response = self.client.get("/topics/", {"q": "zzz"}, headers={"HX-Request": "true"})
         self.assertContains(response, "No topic starts with “zzz”")
         self.assertContains(self.client.get("/topics/", {"q": "ken"}), "Kenya")
+        self.assertEqual(response["Vary"].count("HX-Request"), 1)
+        self.story(
+            "Tomás Ferreira opens the Åland ferry",
+            "A ferry.",
+            topics=(("Tomás Ferreira", "person"), ("Åland Islands", "place")),
+        )
+        for typed in ("tomas", "TOMÁS", "ferr", "åland", "aland", "islands"):
+            response = self.client.get("/topics/", {"q": typed}, headers={"HX-Request": "true"})
+            name = "Tomás Ferreira" if typed[0] in "tTf" else "Åland Islands"
+            self.assertContains(response, name)
 
 
 class SavedSearchTests(SearchCase):
@@ -261,6 +279,23 @@ class SavedSearchTests(SearchCase):
             ],
         )
         self.assertEqual(Delivery.objects.filter(channel="email").count(), 1)
+
+    def test_a_burst_on_one_search_goes_as_one_email_after_the_first(self) -> None:
+        from alerts.actions import BURST_WINDOW
+
+        actions.save_search(self.alice, "tram")
+        sink = SMTPSink()
+        with sink.running(), self.settings(**sink.settings()):
+            self.publish("Trams for Nairobi", "A tram line.", topics=())
+            deliver_due()
+            for n in range(3):
+                self.publish(f"Tram line {n} opens", "Another tram.", topics=())
+                deliver_due()  # held: the search had an alert minutes ago
+            self.assertEqual(len(sink.messages), 1)
+            with time_machine.travel(timezone.now() + BURST_WINDOW + dt.timedelta(seconds=5)):
+                deliver_due()
+        self.assertEqual(len(sink.messages), 2)
+        self.assertEqual(sink.messages[1]["Subject"], "3 new stories on Search: tram")
 
     def test_muted_snoozed_off_and_digest_searches_are_honoured(self) -> None:
         actions.save_search(self.alice, "wind", muted=True)
@@ -374,3 +409,67 @@ class ApiTests(SearchCase):
         self.assertEqual(reason["role"], "search")
         self.assertEqual(reason["search"]["query"], "wind")
         self.assertIsNone(reason["topic"])
+
+
+class FreshnessTests(SearchCase):
+    """The review's cases: the index and the percolator never lag behind what editors and
+    readers did, however they did it."""
+
+    def test_an_edit_in_the_newsroom_is_found_and_the_old_words_are_not(self) -> None:
+        import lxml.html
+
+        story = self.story("Warm-up story about ferries", "The ferry runs hourly.")
+        self.client.force_login(self.bob)
+        url = f"/admin/stories/story/{story.pk}/change/"
+        page = self.client.get(url)
+        form = next(
+            f for f in lxml.html.fromstring(page.content).forms if f.get("id") == "story_form"
+        )
+        data = dict(form.form_values())
+        data["headline"] = "Zeppelin service returns over the harbour"
+        response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        self.assertEqual(self.hits("zeppelin"), ["Zeppelin service returns over the harbour"])
+        self.assertEqual(self.hits("warm"), [])
+
+    def test_a_merge_moves_stories_to_the_survivors_topic_search(self) -> None:
+        from topics.actions import ensure_topic, merge_topics
+
+        self.story("Ferries return", "The ferry runs.", topics=(("Mombasa Port", "place"),))
+        loser = Topic.objects.get(slug="mombasa-port")
+        survivor = ensure_topic("Port of Mombasa", Topic.Kind.PLACE)
+        merge_topics(loser, survivor)
+        self.assertEqual(self.hits("topic:port-of-mombasa"), ["Ferries return"])
+
+    def test_a_deleted_readers_searches_block_nobody(self) -> None:
+        kenya = self.story("Setup", "Nothing.", publish=False).primary_topic
+        assert kenya is not None
+        follow_topic(self.alice, kenya)
+        actions.save_search(self.charlie, "tram")
+        first = self.story("Trams for Nairobi", "A tram line.")
+        fan_out(Event.objects.get(story=first).id)  # the percolator is warm now
+        self.charlie.delete()
+        story = self.story("More trams for Nairobi", "Another tram line.")
+        fan_out(Event.objects.get(story=story).id)
+        self.assertTrue(Alert.objects.filter(reader=self.alice, story=story).exists())
+
+    def test_an_updated_story_is_matched_afresh(self) -> None:
+        from stories.actions import flag_significant_update
+
+        search = actions.save_search(self.charlie, "zebra", muted=True)
+        story = self.story("Zebra crossing planned", "Outside the school.")
+        fan_out(Event.objects.get(story=story).id)
+        edit_story(story, headline="Pelican crossing planned")
+        actions.update_search(search, muted=False)
+        flag_significant_update(story)
+        fan_out(Event.objects.filter(story=story).latest("id").id)
+        self.assertFalse(Alert.objects.filter(reader=self.charlie).exists())
+        self.assertFalse(SearchMatch.objects.exists())
+
+    def test_the_same_search_in_other_words_is_one_search(self) -> None:
+        first = actions.save_search(self.alice, "wind", muted=True)
+        self.assertEqual(actions.save_search(self.alice, "Winds"), first)
+        first.refresh_from_db()
+        self.assertTrue(first.muted, "saving it again changes nothing left unsaid")
+        self.client.force_login(self.alice)
+        self.assertContains(self.client.get("/search/", {"q": "WIND"}), "its alerts are muted")

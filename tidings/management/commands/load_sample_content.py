@@ -7,8 +7,8 @@ from django.utils import timezone
 from accounts.actions import ensure_user
 from accounts.models import User
 from alerts.actions import follow_topic
-from search.actions import save_search
 from comments.actions import record_comment
+from search.actions import save_search
 from stories.actions import ensure_publisher, publish_story, save_image, save_story
 from tidings.sample import photos, topics
 from tidings.sample.stories import STORIES

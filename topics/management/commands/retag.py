@@ -5,7 +5,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from search.actions import index_story
 from stories.models import Story
 from tidings.progress import Progress
 from topics.actions import tag_stories
@@ -41,7 +40,6 @@ class Command(BaseCommand):
                 )
                 tag_stories(batch)
                 for story in batch:
-                    index_story(story)  # topic: searches follow the new tags
                     progress.step(f"#{story.id}")
                 last = batch[-1].id if batch else last
         except KeyboardInterrupt:
