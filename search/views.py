@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -106,6 +107,16 @@ def _results(query: Query, ids: list[int]) -> list[Result]:
     return results
 
 
+def _problems(form: forms.BaseForm) -> str:
+    """A form's errors as one sentence a reader can act on, each named by its field's label."""
+    return "; ".join(
+        " ".join(map(str, errors))
+        if name == "__all__"
+        else f"{form.fields[name].label}: {' '.join(map(str, errors))}"
+        for name, errors in form.errors.items()
+    )
+
+
 def _page_number(raw: str | None) -> int:
     try:
         return min(MAX_PAGE, max(1, int(raw or 1)))
@@ -118,12 +129,7 @@ def results(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     context: dict[str, Any] = {"form": form, "q": request.GET.get("q", "")}
     if not form.is_valid():
-        context["error"] = "; ".join(
-            f"{form.fields[name].label}: {' '.join(map(str, errs))}"
-            if name != "__all__"
-            else " ".join(map(str, errs))
-            for name, errs in form.errors.items()
-        )
+        context["error"] = _problems(form)
         return render(request, "search/results.html", context, status=400)
     data = form.cleaned_data
     if not data["q"].strip():
@@ -189,11 +195,7 @@ def edit(request: HttpRequest, search_id: int) -> HttpResponse:
     search = get_object_or_404(SavedSearch, id=search_id, reader=reader_of(request))
     form = SavedSearchForm(request.POST, instance=search, prefix=f"s{search.pk}")
     if not form.is_valid():
-        problems = "; ".join(
-            f"{form.fields[name].label}: {' '.join(map(str, errors))}"
-            for name, errors in form.errors.items()
-        )
-        messages.error(request, f"Not saved: {problems}")
+        messages.error(request, f"Not saved: {_problems(form)}")
         return redirect("alerts:my_topics")
     fields: dict[str, object] = {n: form.cleaned_data[n] for n in ("cadence", "muted")}
     days = form.cleaned_data.get("snooze_days")
