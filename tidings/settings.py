@@ -127,6 +127,19 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tidings.sqlite3'}
 DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def _cache(url: str) -> dict[str, Any]:
+    """Rate limits and throttles count in the cache: with several web processes it must be
+    shared (Redis); one process may keep it in memory."""
+    if url == "locmem://":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(f"CACHE_URL={url!r} is not supported: use locmem:// or redis://")
+
+
+CACHES = {"default": _cache(env_str("CACHE_URL", "locmem://"))}
+
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -161,17 +174,37 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", ("database", "immediate", "dummy"))
+TASKS_BACKEND = env_choice(
+    "TASKS_BACKEND", "database", ("database", "celery", "immediate", "dummy")
+)
 TASKS = {
     "default": {
         "BACKEND": {
             "database": "django_tasks_db.DatabaseBackend",
+            "celery": "tidings.celery_backend.CeleryBackend",
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
             "dummy": "django_tasks.backends.dummy.DummyBackend",
         }[TASKS_BACKEND],
         "QUEUES": ["default"],
     }
 }
+# The scale-out mode: Celery workers on RabbitMQ (docs/deploy.md). A message is acknowledged
+# after its task ran and given back if its worker dies; each worker takes one at a time, so a
+# killed worker strands at most the one task it held.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+# The RabbitMQ queue the "default" task queue maps to (two sites may share one broker).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "tidings")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None  # outcomes live in our own tables (Event, Delivery)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
