@@ -3,13 +3,20 @@ here. Errors are always `{"error": {"code", "message", "field"?}}`; reads carry 
 caller has a rate limit (`tidings.apikit`)."""
 
 import hashlib
+import json
 import logging
 import math
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotModified,
+)
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -59,6 +66,45 @@ class TidingsAPI(NinjaAPI):
                     not_modified[header] = response[header]
                 return not_modified
         return response
+
+
+def _nul_in_request(request: HttpRequest) -> str | None:
+    """Which part of the request holds a NUL character, if one does: the path, a query
+    parameter, or (for the API) a field of the JSON body."""
+    if "\x00" in request.path:
+        return "path"
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return name.replace("\x00", "")
+    if request.path.startswith("/api/v1/") and request.method in ("POST", "PUT", "PATCH"):
+        try:
+            raw = request.body
+        except RequestDataTooBig:
+            return None  # answered as 413 by the API
+        if b"\\u0000" in raw:  # only then is a JSON body worth reading twice
+            try:
+                return _nul_field(json.loads(raw))
+            except ValueError:
+                return None  # not JSON: the API says so
+    return None
+
+
+def _nul_field(value: Any, where: str = "") -> str | None:
+    """The dotted path of the first string in a JSON body holding a NUL character."""
+    if isinstance(value, str):
+        return where or "body" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            if "\x00" in str(key):
+                return name.replace("\x00", "")
+            if (found := _nul_field(item, name)) is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if (found := _nul_field(item, f"{where}[{i}]")) is not None:
+                return found
+    return None
 
 
 def error_response(
@@ -176,7 +222,9 @@ _mount()
 
 class JsonErrorsMiddleware:
     """Django's own answers under /api/v1/ (an unknown path, a method a path does not take,
-    a CSRF refusal) come as HTML; integrators get the API's JSON error shape instead."""
+    a CSRF refusal) come as HTML; integrators get the API's JSON error shape instead. And, for
+    every page, a NUL character anywhere in the request is a 400 (a 422 in an API body) naming
+    where it was, not a database error."""
 
     CODES = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 
@@ -184,6 +232,14 @@ class JsonErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        nul = _nul_in_request(request)
+        if nul is not None:
+            # Never a real value, and PostgreSQL refuses to store or compare one.
+            message = f"{nul}: NUL characters (\\u0000) are not accepted"
+            if request.path.startswith("/api/v1/"):
+                body = nul not in request.GET and nul != "path"
+                return error_response(request, 422 if body else 400, "invalid", message, nul)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         response = self.get_response(request)
         if (
             request.path.startswith("/api/v1/")

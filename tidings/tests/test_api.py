@@ -561,6 +561,21 @@ class StoryTopicShapeTests(ApiTestCase):
 
 
 class ReviewFindingsTests(ApiTestCase):
+    def test_nul_characters_are_refused_naming_where_they_were(self) -> None:
+        # PostgreSQL cannot store or compare them: once a 500 there, whatever the field.
+        body = {"topic": "ke\u0000nya", "cadence": "daily"}
+        self.assertError(
+            self.call("POST", "/me/follows", self.alice_token, body), 422, "invalid", "topic"
+        )
+        nested = {**QUAY, "hints": {"topics": ["a", "b\x00"]}}
+        response = self.call("POST", "/stories", self.editor_token, nested)
+        self.assertEqual(response.status_code, 422, response.content)
+        self.assertError(self.call("GET", "/topics?q=ke%00", self.alice_token), 400, "invalid", "q")
+        self.assertError(
+            self.call("GET", "/topics/ke%00nya", self.alice_token), 400, "invalid", "path"
+        )
+        self.assertEqual(self.client.get("/topics/", {"q": "a\x00"}).status_code, 400)
+
     def test_a_demoted_editors_token_publishes_nothing_and_sees_no_drafts(self) -> None:
         draft = self.publish({**QUAY, "publish": False})
         User.objects.filter(pk=self.bob.pk).update(is_staff=False)  # still in Editors
