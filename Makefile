@@ -9,7 +9,7 @@ PORT ?= 8000
 # as the demo does. Production never runs make targets but `install`.
 export DEBUG ?= true
 
-.PHONY: install demo test lint check bench eval clean
+.PHONY: install demo test test-postgres lint check bench eval clean
 
 install: $(STAMP)
 
@@ -33,6 +33,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 	$(BIN)/python manage.py makemigrations --check --dry-run --no-input
+
+# The suite on PostgreSQL (CI runs it when a server answers): PG_URL names the server.
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/tidings
+test-postgres: install
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest --create-db -m "not postgres and not rabbitmq and not browser" $(PYTEST_ARGS)
 
 # Tests already run with warnings as errors (pyproject.toml: filterwarnings = error).
 check: lint test

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -230,7 +230,7 @@ def claim(delivery_id: int, now: dt.datetime) -> bool:
 @dataclass
 class _Attempt:
     delivery: Delivery
-    message: Message
+    message: Message | None  # None when it failed before it was built
     merged: list[Delivery]
 
 
@@ -244,10 +244,20 @@ def deliver_due(limit: int = 500) -> int:
     from alerts.channels import CHANNELS
 
     sent = 0
-    due = Delivery.objects.due().order_by("next_attempt_at").values_list("id", "channel")
+    due = Delivery.objects.due().order_by("next_attempt_at")
+    rows: list[tuple[int, str, int, int | None]] = list(
+        due.values_list("id", "channel", "reader_id", "alert_id")[:limit]
+    )
+    batch, one_by_one = _batchable(rows)
+    channels = {row[0]: row[1] for row in rows}
     hooks: list[_Attempt] = []
     try:
-        for delivery_id, channel in list(due[:limit]):
+        for start in range(0, len(batch), EMAIL_BATCH):
+            if stop_requested():
+                break
+            sent += _deliver_emails(batch[start : start + EMAIL_BATCH])
+        for delivery_id in one_by_one:
+            channel = channels[delivery_id]
             if stop_requested():
                 break  # the rest stay due, unclaimed, for the next worker
             if channel != "webhook":
@@ -281,6 +291,7 @@ def _send(attempt: _Attempt) -> Exception | None:
     """Hand the message to its channel; a failure, whatever it is, is this delivery's alone."""
     from alerts.channels import CHANNELS
 
+    assert attempt.message is not None
     try:
         CHANNELS[attempt.delivery.channel].send(attempt.delivery, attempt.message)
     except Exception as exc:
@@ -346,21 +357,38 @@ def _about(topics: list[int], searches: list[int]) -> Q | None:
     return Q(alert__reasons__topic_id__in=topics) | Q(alert__reasons__search_id__in=searches)
 
 
-def _held(delivery: Delivery, subject: Q | None, now: dt.datetime) -> bool:
-    """Noise control for instant email: quiet hours, caps and bursts. True when it must wait
-    (or has moved to the digest) instead of going now."""
+def _sent_emails(readers: list[int]) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(
+        reader_id__in=readers, channel="email", alert__isnull=False, state=Delivery.State.SENT
+    )
+
+
+def _email_counts(readers: list[int], now: dt.datetime) -> dict[int, tuple[int, int]]:
+    """Instant emails sent to each reader in the last hour and the last day, in one query."""
+    rows = (
+        _sent_emails(readers)
+        .filter(sent_at__gt=now - dt.timedelta(days=1))
+        .values("reader_id")
+        .annotate(
+            day=Count("id"), hour=Count("id", filter=Q(sent_at__gt=now - dt.timedelta(hours=1)))
+        )
+    )
+    return {row["reader_id"]: (row["hour"], row["day"]) for row in rows}
+
+
+def _hold(
+    delivery: Delivery, counts: tuple[int, int], recent: dt.datetime | None, now: dt.datetime
+) -> bool:
+    """Noise control for instant email: quiet hours, caps and bursts, given what was sent to
+    the reader (`counts`: this hour, today) and when the last email on this delivery's topics
+    or searches went (`recent`). True when it must wait (or has moved to the digest)."""
     reader = delivery.reader
     quiet_end = quiet_hours_end(reader, now)
     if quiet_end is not None:
         _give_back(delivery, state=Delivery.State.PENDING, next_attempt_at=quiet_end)
         return True
-    sent = Delivery.objects.filter(
-        reader=reader, channel="email", alert__isnull=False, state=Delivery.State.SENT
-    )
-    counts = sent.filter(sent_at__gt=now - dt.timedelta(days=1)).aggregate(
-        day=Count("id"), hour=Count("id", filter=Q(sent_at__gt=now - dt.timedelta(hours=1)))
-    )
-    if counts["hour"] >= reader.max_alerts_per_hour or counts["day"] >= reader.max_alerts_per_day:
+    hour, day = counts
+    if hour >= reader.max_alerts_per_hour or day >= reader.max_alerts_per_day:
         with transaction.atomic():
             _give_back(delivery, state=Delivery.State.ROLLED)
             Alert.objects.filter(deliveries=delivery, digest__isnull=True).update(
@@ -369,18 +397,26 @@ def _held(delivery: Delivery, subject: Q | None, now: dt.datetime) -> bool:
         return True
     # A burst on one topic (or search): the first story goes at once, the rest gather for one
     # message.
-    if subject is None:
-        return False
-    recent = (
-        sent.filter(subject, sent_at__gt=now - BURST_WINDOW)
-        .order_by("-sent_at")
-        .values_list("sent_at", flat=True)
-        .first()
-    )
-    if recent is not None:
+    if recent is not None and recent > now - BURST_WINDOW:
         _give_back(delivery, state=Delivery.State.PENDING, next_attempt_at=recent + BURST_WINDOW)
         return True
     return False
+
+
+def _held(delivery: Delivery, subject: Q | None, now: dt.datetime) -> bool:
+    """_hold, with its facts read for one delivery."""
+    readers = [delivery.reader_id]
+    recent = None
+    if subject is not None:
+        recent = (
+            _sent_emails(readers)
+            .filter(subject, sent_at__gt=now - BURST_WINDOW)
+            .order_by("-sent_at")
+            .values_list("sent_at", flat=True)
+            .first()
+        )
+    counts = _email_counts(readers, now).get(delivery.reader_id, (0, 0))
+    return _hold(delivery, counts, recent, now)
 
 
 def _gather_burst(delivery: Delivery, subject: Q | None) -> list[Delivery]:
@@ -540,6 +576,14 @@ def build_message(delivery: Delivery, merged: list[Delivery]) -> Message:
         )
     ids = [delivery.alert_id, *(m.alert_id for m in merged)]
     alerts = list(_alerts_for(Alert.objects.filter(id__in=ids)))
+    return _alert_message(delivery, alerts)
+
+
+def _alert_message(
+    delivery: Delivery, alerts: list[Alert], follows: dict[tuple[int, int], int] | None = None
+) -> Message:
+    """One alert, or a burst on one topic, as a message; `follows` (reader and topic → follow
+    id) when the caller read them for a whole batch."""
     items = [_item(a) for a in alerts]
     subject = items[0].headline if len(items) == 1 else (
         f"{len(items)} new stories on {', '.join(sorted({t for i in items for t in i.topics[:1]}))}"
@@ -549,7 +593,7 @@ def build_message(delivery: Delivery, merged: list[Delivery]) -> Message:
         kind="alert",
         subject=subject,
         items=items,
-        links=_links(reader_id, alerts),
+        links=_links(delivery.reader_id, alerts, follows),
     )
 
 
@@ -561,22 +605,162 @@ def _alerts_for(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     )
 
 
-def _links(reader_id: int, alerts: list[Alert]) -> dict[str, str]:
+def _links(
+    reader_id: int, alerts: list[Alert], follows: dict[tuple[int, int], int] | None = None
+) -> dict[str, str]:
     """One-click links for the follows and saved searches that brought these alerts."""
     reasons = [r for a in alerts for r in a.reasons.all()]
     topic_ids = {r.topic_id for r in reasons if r.topic_id is not None}
     search_ids = sorted({r.search_id for r in reasons if r.search_id is not None})
-    follow_ids = list(
-        Follow.objects.filter(reader_id=reader_id, topic_id__in=topic_ids).values_list(
-            "id", flat=True
-        )
-    )
+    if follows is None:
+        follows = _follows([reader_id], topic_ids)
+    follow_ids = sorted(f for (r, t), f in follows.items() if r == reader_id and t in topic_ids)
     return {
         "unsubscribe": one_click_url("unfollow", reader_id, follow_ids, search_ids),
         "digest": one_click_url("digest", reader_id, follow_ids, search_ids),
         "snooze": one_click_url("snooze", reader_id, follow_ids, search_ids),
         "settings": settings.SITE_URL + reverse("alerts:my_topics"),
     }
+
+
+def _follows(readers: list[int], topics: set[int]) -> dict[tuple[int, int], int]:
+    rows = Follow.objects.filter(reader_id__in=readers, topic_id__in=topics)
+    return {(r, t): f for r, t, f in rows.values_list("reader_id", "topic_id", "id")}
+
+
+# --- email in batches ------------------------------------------------------------------------
+#
+# The common case, one instant alert for a reader with nothing else waiting, goes at line
+# speed: one statement claims a batch, the facts noise control needs are read for the whole
+# batch, each distinct message is rendered once, one SMTP connection carries them all, and the
+# outcomes are recorded together. Everything else (bursts to merge, digests, replies) takes the
+# one-by-one path above, with the same rules.
+
+EMAIL_BATCH = 200
+RECORD_EVERY = 50  # sent emails recorded together; a worker killed mid-batch resends ≤ this
+
+
+def _claim_many(ids: list[int], now: dt.datetime) -> list[int]:
+    """One statement makes the still-due rows of `ids` ours for LEASE; others are someone
+    else's. On PostgreSQL, rows another worker is claiming right now are skipped, not waited for."""
+    if not ids:
+        return []
+    table = Delivery._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    due = """((state IN ('pending', 'retrying') AND next_attempt_at <= %s)
+              OR (state = 'sending' AND lease_until <= %s))"""
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor == "postgresql":
+        chosen = f"SELECT id FROM {table} WHERE id IN ({marks}) AND {due} FOR UPDATE SKIP LOCKED"  # noqa: S608
+    else:
+        chosen = f"SELECT id FROM {table} WHERE id IN ({marks}) AND {due}"  # noqa: S608
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Only the table name is interpolated; ids and times are parameters.
+        cursor.execute(
+            f"""UPDATE {table} SET state = 'sending', lease_until = %s, attempts = attempts + 1
+                WHERE id IN ({chosen}) RETURNING id""",  # noqa: S608
+            [adapt(now + LEASE), *ids, adapt(now), adapt(now)],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _batchable(rows: list[tuple[int, str, int, int | None]]) -> tuple[list[int], list[int]]:
+    """(ids for the batch path, ids for the one-by-one path) of due (id, channel, reader,
+    alert) rows: a batch email is a plain alert to a reader with nothing else to merge."""
+    emails = [r for r in rows if r[1] == "email" and r[3] is not None]
+    per_reader: dict[int, int] = defaultdict(int)
+    for _, _, reader, _ in emails:
+        per_reader[reader] += 1
+    waiting = set(
+        Delivery.objects.filter(
+            reader_id__in=list(per_reader), channel="email", state=Delivery.State.PENDING,
+            alert__isnull=False,
+        )
+        .exclude(id__in=[r[0] for r in emails])
+        .values_list("reader_id", flat=True)
+    )  # fmt: skip
+    batch = [r[0] for r in emails if per_reader[r[2]] == 1 and r[2] not in waiting]
+    chosen = set(batch)
+    return batch, [r[0] for r in rows if r[0] not in chosen]
+
+
+def _subjects(alert: Alert) -> set[tuple[str, int]]:
+    return {
+        ("topic", r.topic_id) if r.topic_id is not None else ("search", r.search_id or 0)
+        for r in alert.reasons.all()
+    }
+
+
+def _deliver_emails(ids: list[int]) -> int:
+    """Send a batch of plain instant alert emails; returns how many went."""
+    from alerts.channels import CHANNELS
+    from alerts.channels.email import EmailChannel, Renderer
+
+    now = timezone.now()
+    claimed = _claim_many(ids, now)
+    deliveries = list(
+        Delivery.objects.filter(id__in=claimed)
+        .select_related("reader", "alert__story__lead_image", "alert__story__publisher")
+        .prefetch_related("alert__reasons__topic", "alert__reasons__search")
+        .order_by("id")
+    )
+    readers = sorted({d.reader_id for d in deliveries})
+    counts = _email_counts(readers, now)
+    recent: dict[tuple[int, tuple[str, int]], dt.datetime] = {}
+    lately = _sent_emails(readers).filter(sent_at__gt=now - BURST_WINDOW)
+    for reader, topic, search, at in lately.values_list(
+        "reader_id", "alert__reasons__topic_id", "alert__reasons__search_id", "sent_at"
+    ):
+        key = (reader, ("topic", topic) if topic is not None else ("search", search or 0))
+        if at is not None and (key not in recent or at > recent[key]):
+            recent[key] = at
+    ready = []
+    for delivery in deliveries:
+        assert delivery.alert is not None
+        latest = [
+            recent[k] for s in _subjects(delivery.alert) if (k := (delivery.reader_id, s)) in recent
+        ]
+        if not _hold(
+            delivery, counts.get(delivery.reader_id, (0, 0)), max(latest, default=None), now
+        ):
+            ready.append(delivery)
+    topics = {t for d in ready if d.alert for kind, t in _subjects(d.alert) if kind == "topic"}
+    follows = _follows(readers, topics)
+    channel = CHANNELS["email"]
+    assert isinstance(channel, EmailChannel)
+    renderer = Renderer()
+    sent: list[int] = []
+
+    def record() -> None:
+        Delivery.objects.filter(id__in=sent).update(
+            state=Delivery.State.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
+        )
+        sent.clear()
+
+    total = 0
+    try:
+        for n, delivery in enumerate(ready):
+            if stop_requested():
+                for left in ready[n:]:  # not tried: due again at once for the next worker
+                    _give_back(left, state=Delivery.State.PENDING)
+                break
+            assert delivery.alert is not None
+            try:
+                message = _alert_message(delivery, [delivery.alert], follows)
+                email = channel.build(delivery, message, *renderer.render(message))
+                channel.transmit(delivery, email)
+            except Exception as exc:
+                if not isinstance(exc, DeliveryError):
+                    log.exception("delivery %s: the message could not be sent", delivery.id)
+                _finish(_Attempt(delivery, None, []), exc)
+                continue
+            sent.append(delivery.id)
+            total += 1
+            if len(sent) >= RECORD_EVERY:
+                record()
+    finally:
+        record()
+    return total
 
 
 # --- digests ---------------------------------------------------------------------------------

@@ -98,6 +98,20 @@ class People:
         )
 
 
+def close_response(response: Any) -> None:
+    """Close a streamed test response (a file) without its request_finished signal closing the
+    test's database connection, as the test client itself avoids during a request: on
+    PostgreSQL that would end the test's transaction."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 class BaseTestCase(People, TestCase):
     @classmethod
     def setUpTestData(cls) -> None:

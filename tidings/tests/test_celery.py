@@ -164,3 +164,46 @@ def test_workers_killed_mid_fan_out_lose_and_double_nothing(tmp_path: Path) -> N
         assert counts == dict.fromkeys(counts, readers)
         instant = "SELECT count(*) FROM alerts_delivery WHERE channel = 'email'"
         assert db.scalar(instant) == 3, "one email delivery per instant reader, none doubled"
+
+
+ROLLED_BACK = """
+import django; django.setup()
+from django.db import transaction
+from alerts.actions import sweep
+from stories.actions import ensure_publisher, publish_story, save_story
+from topics.actions import attach_ranked_topics
+from topics.models import Topic
+
+class Abandoned(Exception):
+    pass
+
+try:
+    with transaction.atomic():
+        story = save_story("kenya-votes", headline="Kenya votes", body="Polls open.",
+                           publisher=ensure_publisher("chronicle", name="Chronicle",
+                                                      copyright_holder="Chronicle"))
+        attach_ranked_topics(story, [Topic.objects.get(slug="kenya").id])
+        publish_story(story)
+        raise Abandoned  # the editor's request fails after publishing: everything goes back
+except Abandoned:
+    pass
+print(sweep())  # the sweeper finds no event to re-drive: it was never committed
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.rabbitmq
+def test_a_publication_rolled_back_alerts_nobody(tmp_path: Path) -> None:
+    with scale_out(tmp_path) as db:
+        db.run("-c", SETUP, "50")
+        worker = celery_worker(db)
+        try:
+            db.run("-c", ROLLED_BACK)
+            # A control story published afterwards on the same queue: once its alerts exist,
+            # anything the rolled-back one had sent would have run too.
+            db.run("-c", PUBLISH)
+            assert wait_for(db, "SELECT count(*) FROM alerts_alert", 50) == 50
+        finally:
+            kill(worker)
+        assert db.scalar("SELECT count(*) FROM stories_story") == 1
+        assert db.scalar("SELECT count(*) FROM alerts_event") == 1

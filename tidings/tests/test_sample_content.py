@@ -11,6 +11,7 @@ from accounts.actions import sign_up
 from accounts.models import Throttle, User
 from comments.models import Comment
 from stories.models import Story
+from tidings.test import close_response
 from topics.models import StoryTopic, Topic
 
 
@@ -53,7 +54,7 @@ class SampleContentTests(TestCase):
                     image = self.client.get(story.lead_image.src)
                     self.assertEqual(image.status_code, 200)
                     self.assertEqual(image["Content-Type"], "image/jpeg")
-                    image.close()
+                    close_response(image)
 
 
 class SampleContentSafetyTests(TestCase):
