@@ -90,9 +90,12 @@ class EmailChannel(Channel):
 
     def transmit(self, delivery: Delivery, email: EmailMultiAlternatives) -> None:
         reader = delivery.reader
-        if self._connection is None:
-            self._connection = get_connection(fail_silently=False)
         try:
+            if self._connection is None:
+                self._connection = get_connection(fail_silently=False)
+                # Opened here, it stays open until close(): send_messages on a closed
+                # connection would open and close one for every message.
+                self._connection.open()
             self._connection.send_messages([email])
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
@@ -101,4 +104,5 @@ class EmailChannel(Channel):
                 permanent=all(code >= 500 for code in codes),
             ) from None
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            self.close()  # the next message tries a new connection
             raise DeliveryError(f"mail server unavailable: {exc}") from None
