@@ -4,11 +4,12 @@ import random
 import zoneinfo
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
@@ -489,10 +490,20 @@ def quiet_hours_end(reader: User, now: dt.datetime) -> dt.datetime | None:
 # --- messages --------------------------------------------------------------------------------
 
 
-def _item(alert: Alert) -> Item:
+def _item(alert: Alert, stories: dict[int, Item] | None = None) -> Item:
+    """The alert as a message item; `stories` keeps what one story's items share across a
+    batch (its address and rights), so each is worked out once."""
     story = alert.story
     reasons = list(alert.reasons.all())
-    return _story_item(
+    known = stories.get(story.pk) if stories is not None else None
+    if known is not None:
+        return replace(
+            known,
+            alert_id=alert.id,
+            topics=[_reason_label(r) for r in reasons],
+            reasons=[str(r) for r in reasons],
+        )
+    item = _story_item(
         story,
         alert_id=alert.id,
         standfirst=story.standfirst,
@@ -501,6 +512,9 @@ def _item(alert: Alert) -> Item:
         topics=[_reason_label(r) for r in reasons],
         reasons=[str(r) for r in reasons],
     )
+    if stories is not None:
+        stories[story.pk] = item
+    return item
 
 
 def _reason_label(reason: AlertReason) -> str:
@@ -580,11 +594,14 @@ def build_message(delivery: Delivery, merged: list[Delivery]) -> Message:
 
 
 def _alert_message(
-    delivery: Delivery, alerts: list[Alert], follows: dict[tuple[int, int], int] | None = None
+    delivery: Delivery,
+    alerts: list[Alert],
+    follows: dict[tuple[int, int], int] | None = None,
+    stories: dict[int, Item] | None = None,
 ) -> Message:
     """One alert, or a burst on one topic, as a message; `follows` (reader and topic → follow
-    id) when the caller read them for a whole batch."""
-    items = [_item(a) for a in alerts]
+    id) and `stories` (see _item) when the caller works through a whole batch."""
+    items = [_item(a, stories) for a in alerts]
     subject = items[0].headline if len(items) == 1 else (
         f"{len(items)} new stories on {', '.join(sorted({t for i in items for t in i.topics[:1]}))}"
     )  # fmt: skip
@@ -729,6 +746,7 @@ def _deliver_emails(ids: list[int]) -> int:
     channel = CHANNELS["email"]
     assert isinstance(channel, EmailChannel)
     renderer = Renderer()
+    stories: dict[int, Item] = {}
     sent: list[int] = []
 
     def record() -> None:
@@ -737,21 +755,33 @@ def _deliver_emails(ids: list[int]) -> int:
         )
         sent.clear()
 
+    def build(delivery: Delivery) -> EmailMultiAlternatives | Exception:
+        # In a thread of its own, so the next message is ready while the mail server answers
+        # this one; it reads only what was loaded above, never the database.
+        assert delivery.alert is not None
+        try:
+            message = _alert_message(delivery, [delivery.alert], follows, stories)
+            return channel.build(delivery, message, *renderer.render(message))
+        except Exception as exc:
+            return exc
+
     total = 0
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="email-build")
     try:
-        for n, delivery in enumerate(ready):
+        for n, (delivery, email) in enumerate(zip(ready, pool.map(build, ready), strict=True)):
             if stop_requested():
                 for left in ready[n:]:  # not tried: due again at once for the next worker
                     _give_back(left, state=Delivery.State.PENDING)
                 break
-            assert delivery.alert is not None
             try:
-                message = _alert_message(delivery, [delivery.alert], follows)
-                email = channel.build(delivery, message, *renderer.render(message))
+                if isinstance(email, Exception):
+                    raise email
                 channel.transmit(delivery, email)
             except Exception as exc:
                 if not isinstance(exc, DeliveryError):
-                    log.exception("delivery %s: the message could not be sent", delivery.id)
+                    log.error(
+                        "delivery %s: the message could not be sent", delivery.id, exc_info=exc
+                    )
                 _finish(_Attempt(delivery, None, []), exc)
                 continue
             sent.append(delivery.id)
@@ -759,6 +789,7 @@ def _deliver_emails(ids: list[int]) -> int:
             if len(sent) >= RECORD_EVERY:
                 record()
     finally:
+        pool.shutdown(cancel_futures=True)
         record()
     return total
 

@@ -9,6 +9,7 @@
 It runs on a throwaway SQLite database (bench/__main__.py points DATABASE_URL at it).
 """
 
+import datetime as dt
 import time
 
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -104,36 +105,48 @@ def run(quick: bool = False) -> None:
     _clear(event)
     fan_out(event.id)
     Delivery.objects.exclude(id__in=Delivery.objects.order_by("id").values("id")[:emails]).delete()
+    first = Delivery.objects.select_related("reader").first()
+    assert first is not None
+    message = build_message(first, [])
+    text, html = render(message)
     sink = SMTPSink()
+    ours_times, plain_times = [], []
     with sink.running(), override_settings(**sink.settings()):
-        start = time.perf_counter()
-        sent = deliver_due(limit=emails)
-        ours = time.perf_counter() - start
-        assert sent == emails, sent
-        # The baseline: the same messages (both parts, the same headers), rendered beforehand,
-        # handed to the same server over one connection: what the wire and the server allow.
-        delivery = Delivery.objects.select_related("reader").first()
-        assert delivery is not None
-        message = build_message(delivery, [])
-        text, html = render(message)
-        prebuilt = []
-        for i in range(emails):
-            mail = EmailMultiAlternatives(
-                message.subject, text, None, [f"bench{i}@example.com"],
-                headers={"Message-ID": f"<bench-{i}@bench>",
-                         "List-Unsubscribe": f"<{message.links['unsubscribe']}>",
-                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-            )  # fmt: skip
-            mail.attach_alternative(html, "text/html")
-            prebuilt.append(mail)
-        wire = get_connection(fail_silently=False)
-        start = time.perf_counter()
-        wire.open()
-        for mail in prebuilt:
-            wire.send_messages([mail])
-        wire.close()
-        plain = time.perf_counter() - start
-    assert len(sink.messages) == 2 * emails
+        for round_ in range(3):
+            # Each round's alerts are new to the readers: the last round's emails are dated two
+            # days back, so that neither the caps nor the burst rule holds these.
+            Delivery.objects.filter(state=Delivery.State.SENT).update(
+                sent_at=timezone.now() - dt.timedelta(days=2)
+            )
+            Delivery.objects.update(state=Delivery.State.PENDING, attempts=0,
+                                    next_attempt_at=timezone.now())  # fmt: skip
+            start = time.perf_counter()
+            sent = deliver_due(limit=emails)
+            ours_times.append(time.perf_counter() - start)
+            assert sent == emails, sent
+            # The baseline: the same messages (both parts, the same headers), rendered
+            # beforehand, handed to the same server over one connection: the line speed.
+            prebuilt = []
+            for i in range(emails):
+                mail = EmailMultiAlternatives(
+                    message.subject, text, None, [f"bench{i}@example.com"],
+                    headers={"Message-ID": f"<bench-{i}@bench>",
+                             "List-Unsubscribe": f"<{message.links['unsubscribe']}>",
+                             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+                )  # fmt: skip
+                mail.attach_alternative(html, "text/html")
+                prebuilt.append(mail)
+            wire = get_connection(fail_silently=False)
+            start = time.perf_counter()
+            wire.open()
+            for mail in prebuilt:
+                wire.send_messages([mail])
+            wire.close()
+            plain_times.append(time.perf_counter() - start)
+            print(f"  round {round_ + 1}/3: deliver_due {ours_times[-1]:.2f} s, "
+                  f"pre-rendered {plain_times[-1]:.2f} s", flush=True)  # fmt: skip
+    assert len(sink.messages) == 6 * emails
+    ours, plain = min(ours_times), min(plain_times)
     print(f"delivery:     {emails / ours:8.0f} emails/s  ({emails} alerts: claim, noise control, "
           "render, send, record)")  # fmt: skip
     print(
