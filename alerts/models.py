@@ -73,6 +73,8 @@ class Follow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["reader", "topic"], name="follow_once"),
         ]
+        # The fan-out reads a topic's followers one range of reader ids at a time.
+        indexes = [models.Index(fields=["topic", "reader"], name="follow_topic_reader")]
 
     def __str__(self) -> str:
         return f"{self.reader} follows {self.topic}"
@@ -117,11 +119,18 @@ class AlertQuerySet(models.QuerySet["Alert"]):
 class Alert(models.Model):
     """One notice to one reader about one story: at most one, however many followed topics match."""
 
+    # No index of their own: (reader, story) and (event, reader) below lead with them, and a
+    # fan-out writes every index of every alert.
     reader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        db_index=False,
     )
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="alerts")
-    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, related_name="alerts")
+    event = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, related_name="alerts", db_index=False
+    )
     cadence = models.CharField(
         max_length=10,
         choices=Cadence.choices,
@@ -140,7 +149,12 @@ class Alert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["reader", "story"], name="alert_once_per_story"),
         ]
-        indexes = [models.Index(fields=["reader", "read_at"])]
+        indexes = [
+            models.Index(fields=["reader", "read_at"]),
+            # The fan-out's delivery statements read one event's alerts a range of readers at
+            # a time; without it each batch would scan every alert written before it.
+            models.Index(fields=["event", "reader"], name="alert_event_reader"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.story} for {self.reader}"
@@ -158,7 +172,10 @@ class AlertReason(models.Model):
         StoryTopic.Role.MENTION: "which the story mentions",
     }
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reasons")
+    # (alert, topic) leads with the alert: no index of its own.
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, related_name="reasons", db_index=False
+    )
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, null=True, related_name="+")
     search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, null=True, related_name="+")
     role = models.CharField(

@@ -78,7 +78,7 @@ def _naive(event: Event) -> None:
 
 
 def run(quick: bool = False) -> None:
-    readers = 2000 if quick else 10_000
+    readers = 10_000 if quick else 100_000
     emails = 200 if quick else 1000
     print(f"setting up {readers} readers following one topic…", flush=True)
     event = _setup(readers)
