@@ -15,7 +15,7 @@ import django
 BENCHMARKS = {
     "story_page": "Story page requests/s and p99 latency, against the trivial /healthz view",
     "extraction": "HTML extraction pages/s against bare trafilatura.extract; text parser pages/s",
-    "alerts": "Fan-out readers/s against bulk_create; email deliveries/s against send_mail",
+    "alerts": "Fan-out readers/s against bulk_create; email deliveries/s against line speed",
     "tagging": "Tagging stories/s against bare spaCy NER nlp.pipe; and in two processes",
     "dedupe": "Edited copies caught as near-duplicates, and false alarms: old rule against new",
     "search": "One story against 100,000 saved searches: the percolator against each query in FTS5",
