@@ -24,7 +24,6 @@ from alerts.schemas import (
     WebhookIn,
     WebhookList,
 )
-from search.api import search_json
 from tidings.apikit import (
     SIGNED_IN,
     ApiError,
@@ -132,12 +131,8 @@ class AlertFilters(Schema):
 
 def _reason_json(reason: AlertReason) -> dict[str, Any]:
     if reason.search is not None:
-        search = search_json(reason.search)
-        return {
-            "topic": None,
-            "role": reason.role,
-            "search": {"id": search["id"], "query": search["query"]},
-        }
+        search = {"id": reason.search.pk, "query": reason.search.query}
+        return {"topic": None, "role": reason.role, "search": search}
     assert reason.topic is not None
     return {"topic": reason.topic.slug, "role": reason.role, "search": None}
 

@@ -78,14 +78,8 @@ class Entry:
             simple=not (pairs or clauses or rest or rest_excluded),
         )
 
-    def matches(self, doc: Document) -> bool:
-        terms = doc.terms
-        if not (self.required <= terms and self.excluded.isdisjoint(terms)):
-            return False
-        return self.simple or self.matches_rest(doc)
-
     def matches_rest(self, doc: Document) -> bool:
-        """The checks after the two set operations (which the caller made)."""
+        """The checks after the two set operations, which Percolator.match makes inline."""
         terms = doc.terms
         if not doc.pairs.issuperset(self.pairs):
             return False
@@ -138,7 +132,7 @@ class Percolator:
                 candidates.update(filed)
         entries, terms, found = self.entries, doc.terms, []
         for i in candidates:
-            # Entry.matches, inlined: this loop is the percolator's whole cost.
+            # The set checks inline: this loop is the percolator's whole cost.
             entry = entries[i]
             if (
                 entry.required <= terms

@@ -35,8 +35,7 @@ def publish_story(story: Story, *, at: dt.datetime | None = None) -> Story:
     story.save(update_fields=["status", "published_at", "copyright_year", "updated_at"])
     if story.status == Story.Status.PUBLISHED:
         # Tagged in this transaction, so the fan-out sees the topics the story went out with.
-        tag_story(story)
-        index_story(story)
+        tag_story(story)  # and indexes it (topics.signals.stories_retopiced → search)
         # The outbox write commits with the story; alerts go once, on first publication.
         if not story.alert_events.filter(kind=Event.Kind.PUBLISHED).exists():
             queue_fan_out(story, Event.Kind.PUBLISHED)
@@ -58,8 +57,7 @@ def flag_significant_update(story: Story) -> None:
     story (new followers, newly added topics) get an alert; nobody gets a second one."""
     if story.status != Story.Status.PUBLISHED:
         raise ValueError("only a published story can be updated for its followers")
-    tag_story(story)
-    index_story(story)
+    tag_story(story)  # and indexes it again
     queue_fan_out(story, Event.Kind.UPDATED)
 
 
@@ -115,8 +113,9 @@ def edit_story(story: Story, **fields: Any) -> Story:
     story.full_clean(exclude=["slug"])
     story.save()
     if story.status == Story.Status.PUBLISHED and TEXT_FIELDS & set(fields):
-        tag_story(story)
-    index_story(story)
+        tag_story(story)  # and indexes it again
+    else:
+        index_story(story)
     return story
 
 
