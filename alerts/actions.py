@@ -3,7 +3,8 @@ import logging
 import random
 import zoneinfo
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -31,6 +32,7 @@ from alerts.models import (
 )
 from alerts.tokens import one_click_url
 from search.actions import apply_to_searches, record_matches
+from search.models import SavedSearch
 from stories.models import Story
 from tidings.db import lock_row, save_fields
 from tidings.safehttp import SafeHTTPError, allowed_by, check_url, system_resolver
@@ -42,7 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(minutes=5)
+# How long a claimed delivery is a worker's: one that dies mid-send has it sent again after this.
+LEASE = dt.timedelta(seconds=settings.ALERTS_DELIVERY_LEASE)
 # Waits after the 1st, 2nd… failed attempt; after the last one the delivery is dead-lettered.
 BACKOFF = [dt.timedelta(minutes=m) for m in (1, 5, 30, 120, 360, 1440)]
 BURST_WINDOW = dt.timedelta(minutes=10)
@@ -51,12 +54,21 @@ SNOOZE = dt.timedelta(days=7)
 
 # --- schedules -------------------------------------------------------------------------------
 
+# The clocks of the machines that tick schedules may disagree by less than this.
+CLOCK_STEP = dt.timedelta(minutes=5)
+
 
 def tick_schedules(now: dt.datetime | None = None) -> list[str]:
-    """Enqueue every due schedule's task once; returns the names this call claimed."""
+    """Enqueue every due schedule's task once; returns the names this call claimed.
+
+    A schedule whose last run lies more than CLOCK_STEP in the future is due too: the clock was
+    stepped back, and waiting for its old slot would stall it for as long as the step."""
     now = now or timezone.now()
     claimed = []
-    for schedule in Schedule.objects.filter(enabled=True, next_run_at__lte=now):
+    for schedule in Schedule.objects.filter(enabled=True):
+        stepped_back = schedule.last_run_at is not None and schedule.last_run_at > now + CLOCK_STEP
+        if schedule.next_run_at > now and not stepped_back:
+            continue
         # The claim and the enqueue commit together, so a worker stopped between them loses
         # no run (the database task backend writes to this database).
         with transaction.atomic():
@@ -148,7 +160,9 @@ def queue_fan_out(story: Story, kind: str = Event.Kind.PUBLISHED) -> Event:
     from alerts.tasks import fan_out_task
 
     event = Event.objects.create(story=story, kind=kind)
-    transaction.on_commit(lambda: fan_out_task.enqueue(event.id))
+    # robust: with the broker unreachable the story is still published and the editor's request
+    # still succeeds; the sweeper enqueues the event once it is stale.
+    transaction.on_commit(lambda: fan_out_task.enqueue(event.id), robust=True)
     return event
 
 
@@ -166,15 +180,24 @@ def fan_out(event_id: int, *, pause: float = 0.0) -> int:
 
 def pending_events() -> list[int]:
     """Events the fan-out has not finished: their task was lost, or its worker died."""
-    stale = timezone.now() - dt.timedelta(minutes=2)
+    stale = timezone.now() - dt.timedelta(seconds=settings.ALERTS_EVENT_STALE)
     events = Event.objects.filter(fanned_out_at__isnull=True, created_at__lte=stale)
     return list(events.values_list("id", flat=True))
+
+
+# Deliveries one call of deliver_due_task sends at most.
+DELIVER_LIMIT = 1000
+
+
+def more_due_than(count: int) -> bool:
+    return Delivery.objects.due().values("id")[count : count + 1].exists()
 
 
 def ring_doorbell() -> None:
     from alerts.tasks import deliver_due_task
 
-    transaction.on_commit(lambda: deliver_due_task.enqueue())
+    # A lost ring costs only time: the sweeper delivers whatever is due.
+    transaction.on_commit(lambda: deliver_due_task.enqueue(), robust=True)
 
 
 def queue_reply_deliveries(reader: User, reply: "Comment") -> list[Delivery]:
@@ -235,20 +258,40 @@ class _Attempt:
     merged: list[Delivery]
 
 
-def deliver_due(limit: int = 500) -> int:
+def deliver_due(limit: int = 1000) -> int:
     """Send what is due; any number of workers may run this at once.
 
-    Emails go one after another over one SMTP connection. Webhooks are posted concurrently
-    (WEBHOOK_CONCURRENCY at a time, each within its own deadline), so a slow or hostile
-    receiver holds up nobody else's deliveries.
+    Emails of alerts and digests go in batches over one SMTP connection (see "email in
+    batches"). Webhooks are posted concurrently (WEBHOOK_CONCURRENCY at a time, each within its
+    own deadline), so a slow or hostile receiver holds up nobody else's deliveries.
     """
     from alerts.channels import CHANNELS
 
     sent = 0
-    due = Delivery.objects.due().order_by("next_attempt_at")
-    rows: list[tuple[int, str, int, int | None]] = list(
-        due.values_list("id", "channel", "reader_id", "alert_id")[:limit]
+    at = _at(timezone.now())
+    table = Delivery._meta.db_table
+    # Delivery.objects.due(), the oldest first: a statement per state reads its index in order
+    # and stops at `limit`, where one with their OR would sort every due row (millions after a
+    # storm) to return the first few.
+    parts = " UNION ALL ".join(
+        f"""SELECT * FROM (SELECT id, channel, reply_id, next_attempt_at FROM {table}
+            WHERE state = %s AND {column} <= %s ORDER BY next_attempt_at, id LIMIT %s) AS {name}"""  # noqa: S608
+        for name, column in (
+            ("p", "next_attempt_at"),
+            ("r", "next_attempt_at"),
+            ("s", "lease_until"),
+        )
     )
+    states = (Delivery.State.PENDING, Delivery.State.RETRYING, Delivery.State.SENDING)
+    params = [value for state in states for value in (state, at, limit)]
+    rows: list[tuple[int, str, int | None]] = [
+        (delivery_id, channel, reply)
+        for delivery_id, channel, reply in _fetch(
+            f"""SELECT id, channel, reply_id FROM ({parts}) AS due
+                ORDER BY next_attempt_at, id LIMIT %s""",  # noqa: S608
+            [*params, limit],
+        )
+    ]
     batch, one_by_one = _batchable(rows)
     channels = {row[0]: row[1] for row in rows}
     hooks: list[_Attempt] = []
@@ -273,14 +316,18 @@ def deliver_due(limit: int = 500) -> int:
 
 
 def _send_concurrently(attempts: list[_Attempt]) -> int:
-    """Post every prepared webhook delivery (network only, no database in the threads), then
-    record the outcomes here, one by one."""
+    """Post every prepared webhook delivery (network only, no database in the threads), and
+    record each outcome here as it comes: a worker killed mid-way has at most
+    WEBHOOK_CONCURRENCY posts made but not recorded, which go again after their lease."""
     if not attempts:
         return 0
     workers = min(settings.WEBHOOK_CONCURRENCY, len(attempts))
+    sent = 0
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook") as pool:
-        outcomes = list(pool.map(_send, attempts))
-    return sum(_finish(attempt, error) for attempt, error in zip(attempts, outcomes, strict=True))
+        posts = {pool.submit(_send, attempt): attempt for attempt in attempts}
+        for post in as_completed(posts):
+            sent += _finish(posts[post], post.result())
+    return sent
 
 
 def deliver(delivery_id: int) -> bool:
@@ -301,28 +348,19 @@ def _send(attempt: _Attempt) -> Exception | None:
 
 
 def _prepare(delivery_id: int) -> _Attempt | None:
-    """Claim a delivery and build its message; None when it is not ours or must wait."""
+    """Claim a webhook delivery or a reply's email and build its message; None when it is not
+    ours. (Emails of alerts and digests go in batches, under noise control: _deliver_emails.)"""
     now = timezone.now()
     if not claim(delivery_id, now):
         return None
     delivery = Delivery.objects.select_related("reader", "alert", "endpoint").get(id=delivery_id)
-    merged: list[Delivery] = []
-    if delivery.channel == "email" and delivery.alert_id is not None:
-        reasons = AlertReason.objects.filter(alert_id=delivery.alert_id)
-        subject = _about(
-            [r for r in reasons.values_list("topic_id", flat=True) if r is not None],
-            [r for r in reasons.values_list("search_id", flat=True) if r is not None],
-        )
-        if _held(delivery, subject, now):
-            return None
-        merged = _gather_burst(delivery, subject)
     try:
-        message = build_message(delivery, merged)
+        message = build_message(delivery, [])
     except Exception as exc:
         log.exception("delivery %s: the message could not be built", delivery.id)
-        _failed(delivery, merged, f"the message could not be built: {exc}", permanent=False)
+        _failed(delivery, [], f"the message could not be built: {exc}", permanent=False)
         return None
-    return _Attempt(delivery, message, merged)
+    return _Attempt(delivery, message, [])
 
 
 def _finish(attempt: _Attempt, error: Exception | None) -> bool:
@@ -330,7 +368,13 @@ def _finish(attempt: _Attempt, error: Exception | None) -> bool:
     delivery = attempt.delivery
     if error is not None:
         if isinstance(error, DeliveryError):
-            _failed(delivery, attempt.merged, str(error), permanent=error.permanent)
+            _failed(
+                delivery,
+                attempt.merged,
+                str(error),
+                permanent=error.permanent,
+                retry_after=error.retry_after,
+            )
         else:
             # Not a channel's judgement but a bug or a surprise: retried, and dead-lettered at
             # the end of the schedule like any other failure.
@@ -344,105 +388,237 @@ def _finish(attempt: _Attempt, error: Exception | None) -> bool:
     return True
 
 
-def _give_back(delivery: Delivery, **update: object) -> None:
-    """Undo a claim without counting an attempt: to wait (`next_attempt_at`) or to roll over."""
-    Delivery.objects.filter(id=delivery.id).update(
-        lease_until=None, attempts=F("attempts") - 1, **update
-    )
-
-
-def _about(topics: list[int], searches: list[int]) -> Q | None:
-    """Alerts that share a followed topic or a saved search with these: one burst."""
-    if not topics and not searches:
-        return None
-    return Q(alert__reasons__topic_id__in=topics) | Q(alert__reasons__search_id__in=searches)
-
-
-def _sent_emails(readers: list[int]) -> QuerySet[Delivery]:
-    return Delivery.objects.filter(
-        reader_id__in=readers, channel="email", alert__isnull=False, state=Delivery.State.SENT
-    )
-
-
-def _email_counts(readers: list[int], now: dt.datetime) -> dict[int, tuple[int, int]]:
-    """Instant emails sent to each reader in the last hour and the last day, in one query."""
-    rows = (
-        _sent_emails(readers)
-        .filter(sent_at__gt=now - dt.timedelta(days=1))
-        .values("reader_id")
-        .annotate(
-            day=Count("id"), hour=Count("id", filter=Q(sent_at__gt=now - dt.timedelta(hours=1)))
+def _give_back(ids: list[int], **update: object) -> None:
+    """Undo claims without counting an attempt (a stopping worker's untried emails): what rode
+    along with them waits again for its own turn."""
+    with transaction.atomic():
+        Delivery.objects.filter(id__in=ids).update(
+            lease_until=None, attempts=F("attempts") - 1, **update
         )
+        _unmerge(ids)
+
+
+def _unmerge(carriers: list[int]) -> None:
+    # merged_into is set only while a delivery is MERGED.
+    Delivery.objects.filter(merged_into_id__in=carriers).update(
+        state=Delivery.State.PENDING, merged_into=None, sent_at=None
     )
-    return {row["reader_id"]: (row["hour"], row["day"]) for row in rows}
+
+
+Wait = tuple[str, dt.datetime | None]  # a held delivery's new state, and when it is due again
 
 
 def _hold(
-    delivery: Delivery, counts: tuple[int, int], recent: dt.datetime | None, now: dt.datetime
-) -> bool:
-    """Noise control for instant email: quiet hours, caps and bursts, given what was sent to
-    the reader (`counts`: this hour, today) and when the last email on this delivery's topics
-    or searches went (`recent`). True when it must wait (or has moved to the digest)."""
-    reader = delivery.reader
-    quiet_end = quiet_hours_end(reader, now)
+    quiet_end: dt.datetime | None,
+    caps: tuple[int, int],
+    counts: tuple[int, int],
+    recent: dt.datetime | None,
+    now: dt.datetime,
+) -> Wait | None:
+    """Noise control for one instant email: None when it may go now, else how it waits (or
+    moves to the digest). Given when the reader's quiet hours end if they are in them, their
+    hourly and daily caps, what went to them this hour and today (`counts`), and when the last
+    email on this one's topics or searches went (`recent`)."""
     if quiet_end is not None:
-        _give_back(delivery, state=Delivery.State.PENDING, next_attempt_at=quiet_end)
-        return True
-    hour, day = counts
-    if hour >= reader.max_alerts_per_hour or day >= reader.max_alerts_per_day:
-        with transaction.atomic():
-            _give_back(delivery, state=Delivery.State.ROLLED)
-            Alert.objects.filter(deliveries=delivery, digest__isnull=True).update(
-                cadence=Cadence.DAILY
-            )
-        return True
+        return Delivery.State.PENDING, quiet_end
+    if counts[0] >= caps[0] or counts[1] >= caps[1]:
+        return Delivery.State.ROLLED, None
     # A burst on one topic (or search): the first story goes at once, the rest gather for one
     # message.
     if recent is not None and recent > now - BURST_WINDOW:
-        _give_back(delivery, state=Delivery.State.PENDING, next_attempt_at=recent + BURST_WINDOW)
-        return True
-    return False
+        return Delivery.State.PENDING, recent + BURST_WINDOW
+    return None
 
 
-def _held(delivery: Delivery, subject: Q | None, now: dt.datetime) -> bool:
-    """_hold, with its facts read for one delivery."""
-    readers = [delivery.reader_id]
-    recent = None
-    if subject is not None:
-        recent = (
-            _sent_emails(readers)
-            .filter(subject, sent_at__gt=now - BURST_WINDOW)
-            .order_by("-sent_at")
-            .values_list("sent_at", flat=True)
-            .first()
-        )
-    counts = _email_counts(readers, now).get(delivery.reader_id, (0, 0))
-    return _hold(delivery, counts, recent, now)
+Subject = tuple[str, int]  # ("topic", id) or ("search", id): what makes emails one burst
 
 
-def _gather_burst(delivery: Delivery, subject: Q | None) -> list[Delivery]:
-    """Other waiting instant emails to this reader on the same topics or searches: they ride
-    along. One conditional update claims them all; whatever another worker took first is not
-    ours."""
-    if subject is None:
-        return []
-    waiting = (
-        Delivery.objects.filter(
-            subject,
-            reader=delivery.reader,
-            channel="email",
-            state=Delivery.State.PENDING,
-        )
-        .exclude(id=delivery.id)
-        .values_list("id", flat=True)
-    )
-    Delivery.objects.filter(id__in=list(waiting), state=Delivery.State.PENDING).update(
-        state=Delivery.State.MERGED, merged_into=delivery, sent_at=timezone.now()
-    )
-    return list(Delivery.objects.filter(merged_into=delivery, state=Delivery.State.MERGED))
+def _subject(topic: int | None, search: int | None) -> Subject:
+    return ("topic", topic) if topic is not None else ("search", search or 0)
 
 
-def _failed(delivery: Delivery, merged: list[Delivery], error: str, *, permanent: bool) -> None:
+@dataclass
+class _Due:
+    """A due email of a batch, as read for it."""
+
+    id: int
+    reader: int
+    alert: int | None
+    digest: int | None
+    state: str
+
+
+def _held(
+    due: list[_Due],
+    subjects: dict[int, frozenset[Subject]],
+    limits: dict[int, tuple[int, int, bool]],
+    now: dt.datetime,
+) -> tuple[dict[int, list[int]], list[tuple[int, Wait]]]:
+    """Noise control for a batch of due instant emails, in order, with the facts read once for
+    the batch and each reader's emails judged one after another: which go now, each with the
+    batch's others that ride along with it (its burst), and which wait or roll over, and how.
+    `limits`: each reader's hourly and daily caps, and whether they keep quiet hours."""
+    mine: dict[int, list[_Due]] = defaultdict(list)
+    for delivery in due:
+        mine[delivery.reader].append(delivery)
+    if not mine:
+        return {}, []
+    counts: dict[int, tuple[int, int]] = {}
+    recent: dict[tuple[int, Subject], dt.datetime] = {}
+    seen = set()
+    hour, window, day = now - dt.timedelta(hours=1), now - BURST_WINDOW, now - dt.timedelta(days=1)
+    t = _tables()
+    for reader, delivery_id, in_hour, sent_at, topic, search in _fetch(
+        f"""SELECT d.reader_id, d.id, d.sent_at > %s, d.sent_at, r.topic_id, r.search_id
+            FROM {t["delivery"]} d
+            LEFT JOIN {t["reason"]} r ON r.alert_id = d.alert_id AND d.sent_at > %s
+            WHERE d.reader_id IN ({_marks(mine)}) AND d.state = 'sent' AND d.channel = 'email'
+              AND d.alert_id IS NOT NULL AND d.sent_at > %s""",  # noqa: S608
+        [_at(hour), _at(window), *mine, _at(day)],
+    ):
+        if delivery_id not in seen:
+            seen.add(delivery_id)
+            hour_, day_ = counts.get(reader, (0, 0))
+            counts[reader] = (hour_ + bool(in_hour), day_ + 1)
+        if topic is not None or search is not None:  # sent within the burst window
+            key, at = (reader, _subject(topic, search)), _aware(sent_at)
+            recent[key] = max(at, recent.get(key, at))
+    quiet = User.objects.filter(id__in=[r for r, (_, _, q) in limits.items() if q and r in mine])
+    quiet_ends = {reader.id: quiet_hours_end(reader, now) for reader in quiet}
+    going: dict[int, list[int]] = {}
+    waits: dict[int, Wait] = {}
+    for reader_id, deliveries in mine.items():
+        per_hour, per_day, _ = limits[reader_id]
+        sent, today = counts.get(reader_id, (0, 0))
+        riding: set[int] = set()
+        for delivery in deliveries:
+            if delivery.id in riding:
+                continue
+            assert delivery.alert is not None
+            about = subjects[delivery.alert]
+            latest = max(
+                (recent[k] for s in about if (k := (reader_id, s)) in recent), default=None
+            )
+            wait = _hold(quiet_ends.get(reader_id), (per_hour, per_day), (sent, today), latest, now)
+            if wait is not None:
+                waits[delivery.id] = wait
+                continue
+            sent, today = sent + 1, today + 1
+            recent.update({(reader_id, s): now for s in about})
+            # What waits on the same topics rides along, as it would have had each been tried
+            # on its own: not what went to the digest, nor a retry or another worker's.
+            riders = [
+                other.id
+                for other in deliveries
+                if other.id != delivery.id
+                and other.state == Delivery.State.PENDING
+                and other.id not in going
+                and other.id not in riding
+                and waits.get(other.id, (Delivery.State.PENDING,))[0] == Delivery.State.PENDING
+                and other.alert is not None
+                and about & subjects[other.alert]
+            ]
+            riding.update(riders)
+            for other_id in riders:
+                waits.pop(other_id, None)
+            going[delivery.id] = riders
+    position = {delivery.id: n for n, delivery in enumerate(due)}
+    return dict(sorted(going.items(), key=lambda g: position[g[0]])), list(waits.items())
+
+
+def _put_off(waits: list[tuple[int, Wait]], abandoned: set[int], now: dt.datetime) -> None:
+    """Make these due deliveries wait or roll over, one statement per kind of wait; what
+    another worker took meanwhile is theirs. A rolled-over alert joins the next daily digest;
+    a burst a dead worker had gathered into one of the `abandoned` waits again on its own."""
+    kinds: dict[Wait, list[int]] = defaultdict(list)
+    for delivery_id, wait in waits:
+        kinds[wait].append(delivery_id)
+    with transaction.atomic():
+        for (state, until), ids in kinds.items():
+            changes, values = "state = %s, lease_until = NULL", [state]
+            if until is not None:
+                changes, values = changes + ", next_attempt_at = %s", [state, _at(until)]
+            taken = _take_due(ids, now, changes, values)
+            if state == Delivery.State.ROLLED and taken:
+                alerts = [alert for _, alert in taken]
+                _execute(
+                    f"""UPDATE {Alert._meta.db_table} SET cadence = %s
+                        WHERE id IN ({_marks(alerts)}) AND digest_id IS NULL""",  # noqa: S608
+                    [Cadence.DAILY, *alerts],
+                )
+        if again := [d for d, _ in waits if d in abandoned]:
+            _unmerge(again)
+
+
+def _gather_burst(
+    going: dict[int, list[int]],
+    carriers: dict[int, tuple[int, int]],
+    subjects: dict[int, frozenset[Subject]],
+    catalogue: "_Catalogue",
+    now: dt.datetime,
+) -> dict[int, list[int]]:
+    """The bursts of these claimed instant emails (delivery → reader and alert): the batch's
+    riders that _held chose, and each reader's other waiting emails on the same topics or
+    searches, which go with the first of the reader's emails that shares one. One conditional
+    update per burst claims its riders: what another worker took first is not ours. Returns each
+    email's riders' alerts (any a dead worker had gathered into it already included), and puts
+    them in the catalogue."""
+    riders = {carrier: list(ids) for carrier, ids in going.items()}
+    chosen = {d for ids in going.values() for d in ids} | set(going)
+    by_reader: dict[int, list[int]] = defaultdict(list)
+    for carrier in going:
+        by_reader[carriers[carrier][0]].append(carrier)
+    t = _tables()
+    pool: dict[int, tuple[int, int]] = {}
+    found: dict[int, set[Subject]] = defaultdict(set)
+    for delivery_id, reader, alert, topic, search in _fetch(
+        f"""SELECT d.id, d.reader_id, d.alert_id, r.topic_id, r.search_id
+            FROM {t["delivery"]} d JOIN {t["reason"]} r ON r.alert_id = d.alert_id
+            WHERE d.reader_id IN ({_marks(by_reader)}) AND {t["off"]}d.state = 'pending'
+              AND d.channel = 'email' AND d.alert_id IS NOT NULL
+            ORDER BY d.id""",  # noqa: S608
+        list(by_reader),
+    ):
+        if delivery_id not in chosen:
+            pool[delivery_id] = (reader, alert)
+            found[alert].add(_subject(topic, search))
+    for delivery_id, (reader, alert) in pool.items():
+        for carrier in by_reader[reader]:
+            if found[alert] & subjects[carriers[carrier][1]]:
+                riders[carrier].append(delivery_id)
+                break
+    with transaction.atomic():
+        for carrier, ids in riders.items():
+            if ids:
+                _execute(
+                    f"""UPDATE {t["delivery"]} SET state = 'merged', merged_into_id = %s,
+                            sent_at = %s
+                        WHERE id IN ({_marks(ids)}) AND {t["off"]}state = 'pending'""",  # noqa: S608
+                    [carrier, _at(now), *ids],
+                )
+    gathered: dict[int, dict[int, None]] = defaultdict(dict)  # carrier → its riders' alerts
+    for carrier, alert, story, role, topic, search in _fetch(
+        f"""SELECT d.merged_into_id, d.alert_id, a.story_id, r.role, r.topic_id, r.search_id
+            FROM {t["delivery"]} d JOIN {t["alert"]} a ON a.id = d.alert_id
+            LEFT JOIN {t["reason"]} r ON r.alert_id = a.id
+            WHERE d.merged_into_id IN ({_marks(going)})""",  # noqa: S608
+        list(going),
+    ):
+        catalogue.add(alert, story, role, topic, search)
+        gathered[carrier][alert] = None
+    return {carrier: list(alerts) for carrier, alerts in gathered.items()}
+
+
+def _failed(
+    delivery: Delivery,
+    merged: list[Delivery],
+    error: str,
+    *,
+    permanent: bool,
+    retry_after: dt.timedelta | None = None,
+) -> None:
+    """`retry_after` (the receiver's Retry-After, bounded by DeliveryError) can postpone the
+    retry, never hasten it: "Retry-After: 0" must not spend the schedule in seconds."""
     attempts = delivery.attempts  # loaded after the claim, so it counts this attempt
     dead = permanent or attempts > len(BACKOFF)
     with transaction.atomic():
@@ -450,6 +626,10 @@ def _failed(delivery: Delivery, merged: list[Delivery], error: str, *, permanent
             update: dict[str, object] = {"state": Delivery.State.DEAD}
         else:
             wait = BACKOFF[attempts - 1] * random.uniform(0.8, 1.2)
+            if retry_after is not None and retry_after > wait:
+                # Spread after the time asked for, so deliveries told the same date do not all
+                # come back in the same second.
+                wait = retry_after * random.uniform(1.0, 1.1)
             update = {"state": Delivery.State.RETRYING, "next_attempt_at": timezone.now() + wait}
         Delivery.objects.filter(id=delivery.id).update(
             lease_until=None, last_error=error[:2000], **update
@@ -459,7 +639,8 @@ def _failed(delivery: Delivery, merged: list[Delivery], error: str, *, permanent
             state=Delivery.State.PENDING, merged_into=None, sent_at=None
         )
         if delivery.channel == "webhook" and permanent and delivery.endpoint_id:
-            WebhookEndpoint.objects.filter(id=delivery.endpoint_id).update(
+            # The first reason stays: the endpoint's other deliveries then fail as "disabled".
+            WebhookEndpoint.objects.filter(id=delivery.endpoint_id, enabled=True).update(
                 enabled=False, disabled_reason=error[:300]
             )
     log.warning("delivery %s failed (%s): %s", delivery.id, "dead" if dead else "retrying", error)
@@ -647,106 +828,281 @@ def _follows(readers: list[int], topics: set[int]) -> dict[tuple[int, int], int]
 
 # --- email in batches ------------------------------------------------------------------------
 #
-# The common case, one instant alert for a reader with nothing else waiting, goes at line
-# speed: one statement claims a batch, the facts noise control needs are read for the whole
-# batch, each distinct message is rendered once, one SMTP connection carries them all, and the
-# outcomes are recorded together. Everything else (bursts to merge, digests, replies) takes the
-# one-by-one path above, with the same rules.
+# Every email of an alert or a digest goes this way, in set-based statements over the whole
+# batch: noise control reads its facts once and judges each reader's emails in order; what
+# must wait or roll over does so in one statement per kind of wait, unclaimed; what goes is
+# claimed in one statement and gathers its burst in one more; the messages are made from values
+# read once (a story's item, a reason's words), each distinct one rendered once, and one SMTP
+# connection carries them all while the next is being built. The statements that take a list of
+# ids are SQL: the ORM spends microseconds on each id, and a storm has millions.
 
-EMAIL_BATCH = 200
+EMAIL_BATCH = 1000
 RECORD_EVERY = 50  # sent emails recorded together; a worker killed mid-batch resends ≤ this
+# Delivery.objects.due(), beside a list of ids: kept off the state index (see _tables).
+_DUE = """(({off}d.state IN ('pending', 'retrying') AND d.next_attempt_at <= %s)
+           OR ({off}d.state = 'sending' AND d.lease_until <= %s))"""
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "delivery": Delivery._meta.db_table,
+        "alert": Alert._meta.db_table,
+        "reason": AlertReason._meta.db_table,
+        "user": User._meta.db_table,
+        # Beside a list of ids, SQLite (which keeps no statistics) would read the state index
+        # for `state = …`, every row in that state; a unary plus keeps the term off the index.
+        "off": "+" if connection.vendor == "sqlite" else "",
+    }
+
+
+def _marks(values: Collection[object]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _at(moment: dt.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _aware(value: Any) -> dt.datetime:
+    """A datetime read by SQL: PostgreSQL's is aware, SQLite's naive in the database's zone."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, connection.timezone)
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _execute(sql: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _take_due(
+    ids: list[int], now: dt.datetime, changes: str, values: list[Any]
+) -> list[tuple[int, int | None]]:
+    """One statement makes `changes` (SQL assignments with `values` as their parameters) to
+    the still-due rows of `ids` and returns their (id, alert); others are someone else's. On
+    PostgreSQL, rows another worker is taking right now are skipped, not waited for."""
+    if not ids:
+        return []
+    table, due = Delivery._meta.db_table, _DUE.format(**_tables())
+    chosen = f"SELECT d.id FROM {table} d WHERE d.id IN ({_marks(ids)}) AND {due}"  # noqa: S608
+    if connection.vendor == "postgresql":
+        chosen += " FOR UPDATE SKIP LOCKED"
+    with transaction.atomic():
+        # Only the table name and the caller's assignments are interpolated.
+        return [
+            (row[0], row[1])
+            for row in _fetch(
+                f"UPDATE {table} SET {changes} WHERE id IN ({chosen}) RETURNING id, alert_id",  # noqa: S608
+                [*values, *ids, _at(now), _at(now)],
+            )
+        ]
 
 
 def _claim_many(ids: list[int], now: dt.datetime) -> list[int]:
-    """One statement makes the still-due rows of `ids` ours for LEASE; others are someone
-    else's. On PostgreSQL, rows another worker is claiming right now are skipped, not waited for."""
-    if not ids:
-        return []
-    table = Delivery._meta.db_table
-    marks = ", ".join(["%s"] * len(ids))
-    due = """((state IN ('pending', 'retrying') AND next_attempt_at <= %s)
-              OR (state = 'sending' AND lease_until <= %s))"""
-    adapt = connection.ops.adapt_datetimefield_value
-    if connection.vendor == "postgresql":
-        chosen = f"SELECT id FROM {table} WHERE id IN ({marks}) AND {due} FOR UPDATE SKIP LOCKED"  # noqa: S608
-    else:
-        chosen = f"SELECT id FROM {table} WHERE id IN ({marks}) AND {due}"  # noqa: S608
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Only the table name is interpolated; ids and times are parameters.
-        cursor.execute(
-            f"""UPDATE {table} SET state = 'sending', lease_until = %s, attempts = attempts + 1
-                WHERE id IN ({chosen}) RETURNING id""",  # noqa: S608
-            [adapt(now + LEASE), *ids, adapt(now), adapt(now)],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    """One statement makes the still-due rows of `ids` ours for LEASE."""
+    changes = "state = 'sending', lease_until = %s, attempts = attempts + 1"
+    return [row[0] for row in _take_due(ids, now, changes, [_at(now + LEASE)])]
 
 
-def _batchable(rows: list[tuple[int, str, int, int | None]]) -> tuple[list[int], list[int]]:
-    """(ids for the batch path, ids for the one-by-one path) of due (id, channel, reader,
-    alert) rows: a batch email is a plain alert to a reader with nothing else to merge."""
-    emails = [r for r in rows if r[1] == "email" and r[3] is not None]
-    per_reader: dict[int, int] = defaultdict(int)
-    for _, _, reader, _ in emails:
-        per_reader[reader] += 1
-    waiting = set(
-        Delivery.objects.filter(
-            reader_id__in=list(per_reader), channel="email", state=Delivery.State.PENDING,
-            alert__isnull=False,
-        )
-        .exclude(id__in=[r[0] for r in emails])
-        .values_list("reader_id", flat=True)
-    )  # fmt: skip
-    batch = [r[0] for r in emails if per_reader[r[2]] == 1 and r[2] not in waiting]
+def _batchable(rows: list[tuple[int, str, int | None]]) -> tuple[list[int], list[int]]:
+    """(ids for the batch path, ids for the one-by-one path) of due (id, channel, reply) rows:
+    emails of alerts and digests go in batches; replies and webhooks one by one."""
+    batch = [r[0] for r in rows if r[1] == "email" and r[2] is None]
     chosen = set(batch)
     return batch, [r[0] for r in rows if r[0] not in chosen]
 
 
-def _subjects(alert: Alert) -> set[tuple[str, int]]:
-    return {
-        ("topic", r.topic_id) if r.topic_id is not None else ("search", r.search_id or 0)
-        for r in alert.reasons.all()
-    }
+_Reason = tuple[str, int | None, int | None]  # role, topic, search
+
+
+class _Catalogue:
+    """What a batch's messages are made of, read as values: each alert's story and reasons (as
+    `add`ed), then once each (`complete`) a story's item with its address and rights and a
+    reason's label and sentence. An alert becomes an item without being loaded as an object, a
+    burst or a digest of hundreds included."""
+
+    def __init__(self) -> None:
+        self.alerts: dict[int, tuple[int, list[_Reason]]] = {}
+        self.digests: dict[int, list[int]] = defaultdict(list)
+        self.periods: dict[int, str] = {}
+        self.stories: dict[int, tuple[Item, dt.datetime | None]] = {}
+        self.words: dict[_Reason, tuple[str, str]] = {}
+
+    def add(
+        self, alert: int, story: int, role: str | None, topic: int | None, search: int | None
+    ) -> None:
+        """One row of an alert: its story, and one of its reasons (role None: it has none)."""
+        if alert not in self.alerts:
+            self.alerts[alert] = (story, [])
+        if role is not None:
+            self.alerts[alert][1].append((role, topic, search))
+
+    def add_digests(self, digests: list[int]) -> None:
+        t = _tables()
+        for digest, alert, story, role, topic, search in _fetch(
+            f"""SELECT a.digest_id, a.id, a.story_id, r.role, r.topic_id, r.search_id
+                FROM {t["alert"]} a LEFT JOIN {t["reason"]} r ON r.alert_id = a.id
+                WHERE a.digest_id IN ({_marks(digests)})""",  # noqa: S608
+            list(digests),
+        ):
+            if alert not in self.alerts:
+                self.digests[digest].append(alert)
+            self.add(alert, story, role, topic, search)
+        self.periods.update(Digest.objects.filter(id__in=digests).values_list("id", "period"))
+
+    def complete(self) -> None:
+        keys = {key for _, reasons in self.alerts.values() for key in reasons}
+        topics = Topic.objects.in_bulk({t for _, t, _ in keys if t is not None})
+        searches = SavedSearch.objects.in_bulk({s for _, _, s in keys if s is not None})
+        order: dict[_Reason, tuple[str, str, int]] = {}
+        for role, topic, search in keys:
+            reason = AlertReason(
+                role=role,
+                topic=topics[topic] if topic is not None else None,
+                search=searches[search] if search is not None else None,
+            )
+            self.words[role, topic, search] = (_reason_label(reason), str(reason))
+            # AlertReason's ordering (role, topic name), which decides a digest's groups.
+            name = reason.topic.name if reason.topic is not None else ""
+            order[role, topic, search] = (role, name, search or 0)
+        for _, reasons in self.alerts.values():
+            reasons.sort(key=order.__getitem__)
+        stories = Story.objects.filter(id__in={story for story, _ in self.alerts.values()})
+        for story in stories.select_related("lead_image", "publisher"):
+            self.stories[story.id] = (
+                _story_item(
+                    story,
+                    alert_id=0,
+                    standfirst=story.standfirst,
+                    url=settings.SITE_URL + story.get_absolute_url(),
+                    published_at=story.published_at.isoformat() if story.published_at else "",
+                    topics=[],
+                    reasons=[],
+                ),
+                story.published_at,
+            )
+
+    def subjects(self, alert: int) -> frozenset[Subject]:
+        return frozenset(_subject(topic, search) for _, topic, search in self.alerts[alert][1])
+
+    def topics(self) -> set[int]:
+        return {t for _, reasons in self.alerts.values() for _, t, _ in reasons if t is not None}
+
+    def items(self, alerts: list[int]) -> list[Item]:
+        """Newest story first, as _alerts_for orders them."""
+        oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+        newest = sorted(alerts, key=lambda a: self.stories[self.alerts[a][0]][1] or oldest)
+        items = []
+        for alert in reversed(newest):
+            story, reasons = self.alerts[alert]
+            words = [self.words[key] for key in reasons]
+            items.append(
+                replace(
+                    self.stories[story][0],
+                    alert_id=alert,
+                    topics=[label for label, _ in words],
+                    reasons=[sentence for _, sentence in words],
+                )
+            )
+        return items
+
+    def links(
+        self, reader_id: int, alerts: list[int], follows: dict[tuple[int, int], int]
+    ) -> dict[str, str]:
+        """As _links: one-click links for the follows and saved searches behind these alerts."""
+        reasons = [key for alert in alerts for key in self.alerts[alert][1]]
+        topic_ids = {t for _, t, _ in reasons if t is not None}
+        search_ids = sorted({s for _, _, s in reasons if s is not None})
+        follow_ids = sorted(f for t in topic_ids if (f := follows.get((reader_id, t))) is not None)
+        return {
+            "unsubscribe": one_click_url("unfollow", reader_id, follow_ids, search_ids),
+            "digest": one_click_url("digest", reader_id, follow_ids, search_ids),
+            "snooze": one_click_url("snooze", reader_id, follow_ids, search_ids),
+            "settings": settings.SITE_URL + reverse("alerts:my_topics"),
+        }
+
+    def message(
+        self, delivery: Delivery, alerts: list[int], follows: dict[tuple[int, int], int]
+    ) -> Message:
+        """As build_message: a digest grouped by topic, or one alert, or a burst."""
+        if delivery.digest_id is not None:
+            alerts = self.digests[delivery.digest_id]
+        items = self.items(alerts)
+        links = self.links(delivery.reader_id, alerts, follows)
+        if delivery.digest_id is None:
+            subject = items[0].headline if len(items) == 1 else (
+                f"{len(items)} new stories on "
+                f"{', '.join(sorted({t for i in items for t in i.topics[:1]}))}"
+            )  # fmt: skip
+            return Message(
+                delivery_id=delivery.id, kind="alert", subject=subject, items=items, links=links
+            )
+        groups: dict[str, list[Item]] = defaultdict(list)
+        for item in items:
+            for topic in item.topics[:1] or ["Other"]:
+                groups[topic].append(item)
+        daily = self.periods[delivery.digest_id] == Digest.Period.DAILY
+        period = "Your daily" if daily else "Your weekly"
+        return Message(
+            delivery_id=delivery.id,
+            kind="digest",
+            subject=f"{period} {settings.SITE_NAME} digest: {len(items)} new stories",
+            items=items,
+            groups=dict(sorted(groups.items())),
+            links=links,
+        )
 
 
 def _deliver_emails(ids: list[int]) -> int:
-    """Send a batch of plain instant alert emails; returns how many went."""
+    """Send a batch of due emails, of alerts and of digests; returns how many went."""
     from alerts.channels import CHANNELS
     from alerts.channels.email import EmailChannel, Renderer
 
     now = timezone.now()
-    claimed = _claim_many(ids, now)
-    deliveries = list(
-        Delivery.objects.filter(id__in=claimed)
-        .select_related("reader", "alert__story__lead_image", "alert__story__publisher")
-        .prefetch_related("alert__reasons__topic", "alert__reasons__search")
-        .order_by("id")
-    )
-    readers = sorted({d.reader_id for d in deliveries})
-    counts = _email_counts(readers, now)
-    recent: dict[tuple[int, tuple[str, int]], dt.datetime] = {}
-    lately = _sent_emails(readers).filter(sent_at__gt=now - BURST_WINDOW)
-    for reader, topic, search, at in lately.values_list(
-        "reader_id", "alert__reasons__topic_id", "alert__reasons__search_id", "sent_at"
+    t = _tables()
+    due: dict[int, _Due] = {}
+    limits: dict[int, tuple[int, int, bool]] = {}
+    catalogue = _Catalogue()
+    for delivery_id, reader, alert, digest, state, story, role, topic, search, *caps in _fetch(
+        f"""SELECT d.id, d.reader_id, d.alert_id, d.digest_id, d.state,
+                   a.story_id, r.role, r.topic_id, r.search_id, u.max_alerts_per_hour,
+                   u.max_alerts_per_day, u.quiet_start IS NOT NULL AND u.quiet_end IS NOT NULL
+            FROM {t["delivery"]} d
+            JOIN {t["user"]} u ON u.id = d.reader_id
+            LEFT JOIN {t["alert"]} a ON a.id = d.alert_id
+            LEFT JOIN {t["reason"]} r ON r.alert_id = d.alert_id
+            WHERE d.id IN ({_marks(ids)}) AND {_DUE.format(**t)}
+            ORDER BY d.next_attempt_at, d.id""",  # noqa: S608
+        [*ids, _at(now), _at(now)],
     ):
-        key = (reader, ("topic", topic) if topic is not None else ("search", search or 0))
-        if at is not None and (key not in recent or at > recent[key]):
-            recent[key] = at
-    ready = []
-    for delivery in deliveries:
-        assert delivery.alert is not None
-        latest = [
-            recent[k] for s in _subjects(delivery.alert) if (k := (delivery.reader_id, s)) in recent
-        ]
-        if not _hold(
-            delivery, counts.get(delivery.reader_id, (0, 0)), max(latest, default=None), now
-        ):
-            ready.append(delivery)
-    topics = {t for d in ready if d.alert for kind, t in _subjects(d.alert) if kind == "topic"}
-    follows = _follows(readers, topics)
+        due.setdefault(delivery_id, _Due(delivery_id, reader, alert, digest, state))
+        limits[reader] = (caps[0], caps[1], bool(caps[2]))
+        if alert is not None:
+            catalogue.add(alert, story, role, topic, search)
+    instant = [d for d in due.values() if d.alert is not None]
+    subjects = {d.alert: catalogue.subjects(d.alert) for d in instant if d.alert is not None}
+    going, waits = _held(instant, subjects, limits, now)
+    _put_off(waits, {d.id for d in instant if d.state == Delivery.State.SENDING}, now)
+    claimed = set(_claim_many([*going, *(d.id for d in due.values() if d.digest)], now))
+    going = {carrier: riders for carrier, riders in going.items() if carrier in claimed}
+    carriers = {d.id: (d.reader, d.alert) for d in instant if d.id in going and d.alert}
+    riders = _gather_burst(going, carriers, subjects, catalogue, now) if going else {}
+    alerts = {d: [alert, *riders.get(d, [])] for d, (_, alert) in carriers.items()}
+    if digests := [d.digest for d in due.values() if d.id in claimed and d.digest is not None]:
+        catalogue.add_digests(digests)
+    catalogue.complete()
+    deliveries = Delivery.objects.select_related("reader").in_bulk(list(claimed))
+    ready = [deliveries[d] for d in due if d in deliveries]
+    follows = _follows(sorted({d.reader_id for d in ready}), catalogue.topics())
     channel = CHANNELS["email"]
     assert isinstance(channel, EmailChannel)
     renderer = Renderer()
-    stories: dict[int, Item] = {}
     sent: list[int] = []
 
     def record() -> None:
@@ -758,9 +1114,8 @@ def _deliver_emails(ids: list[int]) -> int:
     def build(delivery: Delivery) -> EmailMultiAlternatives | Exception:
         # In a thread of its own, so the next message is ready while the mail server answers
         # this one; it reads only what was loaded above, never the database.
-        assert delivery.alert is not None
         try:
-            message = _alert_message(delivery, [delivery.alert], follows, stories)
+            message = catalogue.message(delivery, alerts.get(delivery.id, []), follows)
             return channel.build(delivery, message, *renderer.render(message))
         except Exception as exc:
             return exc
@@ -768,10 +1123,15 @@ def _deliver_emails(ids: list[int]) -> int:
     total = 0
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="email-build")
     try:
-        for n, (delivery, email) in enumerate(zip(ready, pool.map(build, ready), strict=True)):
+        # One message built ahead, not the whole batch: a burst or a digest can be large.
+        upcoming = pool.submit(build, ready[0]) if ready else None
+        for n, delivery in enumerate(ready):
+            assert upcoming is not None
+            email = upcoming.result()
+            upcoming = pool.submit(build, ready[n + 1]) if n + 1 < len(ready) else None
             if stop_requested():
-                for left in ready[n:]:  # not tried: due again at once for the next worker
-                    _give_back(left, state=Delivery.State.PENDING)
+                # Not tried: due again at once for the next worker, bursts and all.
+                _give_back([d.id for d in ready[n:]], state=Delivery.State.PENDING)
                 break
             try:
                 if isinstance(email, Exception):
@@ -782,7 +1142,8 @@ def _deliver_emails(ids: list[int]) -> int:
                     log.error(
                         "delivery %s: the message could not be sent", delivery.id, exc_info=exc
                     )
-                _finish(_Attempt(delivery, None, []), exc)
+                merged = list(Delivery.objects.filter(merged_into=delivery))
+                _finish(_Attempt(delivery, None, merged), exc)
                 continue
             sent.append(delivery.id)
             total += 1
@@ -799,36 +1160,54 @@ def _deliver_emails(ids: list[int]) -> int:
 
 def send_due_digests(now: dt.datetime | None = None) -> int:
     """Make each reader's digest whose local time has come; one per reader per period, however
-    many schedulers run this at once."""
+    many schedulers run this at once, and none for a period before the reader's latest digest
+    (a clock stepped back, a reader moving west)."""
     now = now or timezone.now()
     waiting = Alert.objects.filter(digest__isnull=True, cadence__in=[Cadence.DAILY, Cadence.WEEKLY])
     made = 0
     for reader in User.objects.filter(id__in=waiting.values("reader_id")):
-        local = now.astimezone(zoneinfo.ZoneInfo(reader.timezone))
+        if stop_requested():
+            break  # the rest are made on the next tick
+        zone = zoneinfo.ZoneInfo(reader.timezone)
+        local = now.astimezone(zone)
+        day, owed = local.date(), now
         if local.time() < reader.digest_time:
-            continue
+            # Yesterday's digest is still owed if no tick came between its time and midnight (a
+            # late digest time, a backlog, a stopped worker): for the alerts waiting by then.
+            day -= dt.timedelta(days=1)
+            owed = dt.datetime.combine(day, reader.digest_time, tzinfo=zone)
         periods = [Digest.Period.DAILY]
-        if local.weekday() == reader.weekly_digest_day:
+        if day.weekday() == reader.weekly_digest_day:
             periods.append(Digest.Period.WEEKLY)
         for period in periods:
-            made += _make_digest(reader, period, local.date(), now)
+            made += _make_digest(reader, period, day, now, owed)
     if made:
         ring_doorbell()
     return made
 
 
-def _make_digest(reader: User, period: str, day: dt.date, now: dt.datetime) -> int:
+def _make_digest(
+    reader: User, period: str, day: dt.date, now: dt.datetime, owed: dt.datetime
+) -> int:
+    """The reader's digest for `day` of the alerts waiting now, if one of them was waiting at
+    `owed` and the reader has no digest for this day or a later one."""
     # A daily digest also carries instant alerts that the caps rolled over.
     cadences = [Cadence.DAILY] if period == Digest.Period.DAILY else [Cadence.WEEKLY]
     alerts = Alert.objects.filter(
         reader=reader, digest__isnull=True, cadence__in=cadences, created_at__lte=now
     )
-    if not alerts.exists():
+    if not alerts.filter(created_at__lte=owed).exists():
         return 0  # nothing new: no empty digest
+    if Digest.objects.filter(reader=reader, period=period, period_start__gte=day).exists():
+        return 0  # made already, or a later period's was (the clock went back): they wait
     try:
         with transaction.atomic():
             digest = Digest.objects.create(reader=reader, period=period, period_start=day)
-            alerts.update(digest=digest)
+            if not alerts.update(digest=digest):
+                # Another scheduler's digest (another day's, on a clock stepped meanwhile)
+                # took them first: no empty digest.
+                transaction.set_rollback(True)
+                return 0
             if reader.email_alerts and reader.email and reader.email_verified_at:
                 Delivery.objects.create(reader=reader, channel="email", digest=digest)
     except IntegrityError:

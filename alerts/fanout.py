@@ -18,17 +18,18 @@ from search.models import SavedSearch, SearchMatch
 from topics.models import StoryTopic
 
 # A follow matches a story topic when it is live and its scope admits the topic's role.
-_MATCH = """
+_LIVE_FOLLOW = """
     st.story_id = %(story)s
     AND f.cadence <> 'off' AND NOT f.muted
     AND (f.snoozed_until IS NULL OR f.snoozed_until <= %(now)s)
-    AND u.is_active AND f.reader_id <> %(author)s
     AND (f.scope = 'mention'
          OR (f.scope = 'about' AND st.role IN ('primary', 'about'))
          OR (f.scope = 'primary' AND st.role = 'primary')
          OR (f.scope = 'quoted' AND st.quoted))
     AND f.reader_id > %(after)s AND f.reader_id <= %(upto)s
 """
+# ... and its reader may hear of it.
+_MATCH = _LIVE_FOLLOW + " AND u.is_active AND f.reader_id <> %(author)s"
 # A saved search matches when the percolator said so (SearchMatch) and it is live.
 _SEARCH_MATCH = """
     sm.story_id = %(story)s
@@ -87,15 +88,17 @@ def _statements() -> list[str]:
         GROUP BY m.reader_id
         ON CONFLICT DO NOTHING
     """  # noqa: S608 (table names from model metadata; values are parameters)
+    # This event's alert stands for the reader checks: it exists only where they passed.
     reasons = f"""
         INSERT INTO {t["reason"]} (alert_id, topic_id, search_id, role)
         SELECT a.id, st.topic_id, NULL,
                CASE WHEN f.scope = 'quoted' THEN 'quoted' ELSE st.role END
-        {matched}
+        FROM {t["storytopic"]} st
+        JOIN {t["follow"]} f ON f.topic_id = st.topic_id
         JOIN {t["alert"]} a ON a.reader_id = f.reader_id AND a.story_id = st.story_id
-        WHERE {_MATCH} AND a.event_id = %(event)s AND {_ALERT_RANGE}
+        WHERE {_LIVE_FOLLOW} AND a.event_id = %(event)s AND {_ALERT_RANGE}
         ON CONFLICT DO NOTHING
-    """
+    """  # noqa: S608
     search_reasons = f"""
         INSERT INTO {t["reason"]} (alert_id, topic_id, search_id, role)
         SELECT a.id, NULL, s.id, 'search'

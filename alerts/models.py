@@ -4,7 +4,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Cadence
@@ -137,7 +138,12 @@ class Alert(models.Model):
         help_text="Instant, or which digest it waits for: the most eager of the matching follows.",
     )
     digest = models.ForeignKey(
-        "Digest", on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+        "Digest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        db_index=False,  # a partial index below: a fan-out's alerts have none yet
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -154,6 +160,7 @@ class Alert(models.Model):
             # The fan-out's delivery statements read one event's alerts a range of readers at
             # a time; without it each batch would scan every alert written before it.
             models.Index(fields=["event", "reader"], name="alert_event_reader"),
+            models.Index(fields=["digest"], condition=Q(digest__isnull=False), name="alert_digest"),
         ]
 
     def __str__(self) -> str:
@@ -177,7 +184,10 @@ class AlertReason(models.Model):
         Alert, on_delete=models.CASCADE, related_name="reasons", db_index=False
     )
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, null=True, related_name="+")
-    search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, null=True, related_name="+")
+    # Indexed only where set (below): most reasons are topics.
+    search = models.ForeignKey(
+        SavedSearch, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
     role = models.CharField(
         max_length=10,
         choices=[*StoryTopic.Role.choices, ("quoted", "Quoted"), ("search", "Saved search")],
@@ -195,6 +205,11 @@ class AlertReason(models.Model):
             models.CheckConstraint(
                 condition=Q(topic__isnull=False) | Q(search__isnull=False),
                 name="reason_has_topic_or_search",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["search"], condition=Q(search__isnull=False), name="reason_search"
             ),
         ]
 
@@ -284,14 +299,31 @@ class Delivery(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
     )
     channel = models.CharField(max_length=20)
+    # Each of these is indexed only where it is set, by the unique constraints and the partial
+    # indexes below: a fan-out writes every index of every delivery, and most are NULL in it.
     alert = models.ForeignKey(
-        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+        Alert,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
     )
     digest = models.ForeignKey(
-        Digest, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+        Digest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
     )
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,
     )
     reply = models.ForeignKey(
         "comments.Comment",
@@ -300,6 +332,7 @@ class Delivery(models.Model):
         blank=True,
         related_name="+",
         help_text="A reply to the reader's comment, which they asked to hear of.",
+        db_index=False,
     )
     merged_into = models.ForeignKey(
         "self",
@@ -308,6 +341,7 @@ class Delivery(models.Model):
         blank=True,
         related_name="merged",
         help_text="A burst on one topic goes out as one message: the delivery that carried this.",
+        db_index=False,
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -323,15 +357,14 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "deliveries"
         constraints = [
+            # Once per channel, and for webhooks once per endpoint; one index, which also
+            # serves the lookups by alert (COALESCE: NULLs are distinct in a unique index).
             models.UniqueConstraint(
-                fields=["alert", "channel"],
-                condition=Q(alert__isnull=False, endpoint__isnull=True),
-                name="delivery_once_per_alert_channel",
-            ),
-            models.UniqueConstraint(
-                fields=["alert", "endpoint"],
-                condition=Q(alert__isnull=False, endpoint__isnull=False),
-                name="delivery_once_per_alert_endpoint",
+                F("alert"),
+                F("channel"),
+                Coalesce(F("endpoint"), 0),
+                condition=Q(alert__isnull=False),
+                name="delivery_once_per_alert",
             ),
             models.UniqueConstraint(
                 fields=["digest", "channel"],
@@ -339,17 +372,27 @@ class Delivery(models.Model):
                 name="delivery_once_per_digest_channel",
             ),
             models.UniqueConstraint(
-                fields=["reply", "reader", "channel"],
-                condition=Q(reply__isnull=False, endpoint__isnull=True),
-                name="delivery_once_per_reply_channel",
-            ),
-            models.UniqueConstraint(
-                fields=["reply", "endpoint"],
-                condition=Q(reply__isnull=False, endpoint__isnull=False),
-                name="delivery_once_per_reply_endpoint",
+                F("reply"),
+                F("reader"),
+                F("channel"),
+                Coalesce(F("endpoint"), 0),
+                condition=Q(reply__isnull=False),
+                name="delivery_once_per_reply",
             ),
         ]
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(
+                fields=["endpoint"],
+                condition=Q(endpoint__isnull=False),
+                name="delivery_endpoint",
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="delivery_merged_into",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} delivery {self.id} ({self.state})"

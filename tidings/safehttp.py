@@ -6,12 +6,14 @@ allow list), and the connection goes to that address with the original Host head
 so a second DNS answer cannot point us elsewhere. Every refusal names its rule.
 """
 
+import functools
 import ipaddress
 import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -99,12 +101,19 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default verification context, made once: loading the CA bundle costs tens of
+    milliseconds of CPU, more than a whole webhook post on a nearby receiver."""
+    return httpx.create_ssl_context()
+
+
 def deadline_client(seconds: float, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """An httpx client whose requests, redirects included, all end within `seconds` from now,
     whatever the peer does. httpx itself only bounds each socket operation, so the bound lives in
     the connection pool's network backend. (A `transport` given by a test is used as it is.)"""
     if transport is None:
-        real = httpx.HTTPTransport()
+        real = httpx.HTTPTransport(verify=_tls())
         real._pool._network_backend = _DeadlineBackend(time.monotonic() + seconds)
         transport = real
     return httpx.Client(timeout=TIMEOUT, transport=transport, follow_redirects=False)
@@ -117,12 +126,17 @@ _DNS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dns")
 def system_resolver(host: str, port: int) -> list[str]:
     """getaddrinfo, given DNS_SECONDS: it has no timeout of its own, and a slow name server
     would otherwise hold a request before its overall deadline even starts."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass  # a name, to look up
     lookup = _DNS.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     # Polled in short sleeps, not future.result(timeout): a timed wait on a condition takes an
     # absolute deadline, which a shifted clock (libfaketime in CI) stretches into years.
-    deadline = time.monotonic() + DNS_SECONDS
+    deadline, pause = time.monotonic() + DNS_SECONDS, 0.001
     while not lookup.done() and time.monotonic() < deadline:
-        time.sleep(0.02)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
     if not lookup.done():
         lookup.cancel()
         message = f"cannot resolve {host}: no answer in {DNS_SECONDS:g} s"
@@ -261,6 +275,15 @@ def pinned_request(
     )
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a webhook receiver said. `retry_after` is its Retry-After header as sent (None
+    without one), unparsed: the peer wrote it, so whoever reads it must expect anything."""
+
+    status: int
+    retry_after: str | None = None
+
+
 def post(
     url: str,
     content: bytes,
@@ -269,9 +292,9 @@ def post(
     resolver: Resolver = system_resolver,
     allow: list[str] | None = None,
     transport: httpx.BaseTransport | None = None,
-) -> int:
+) -> Answer:
     """POST without following redirects (a webhook that moved must be re-registered); returns
-    the status code."""
+    the status and the Retry-After header."""
     from django.conf import settings
 
     if allow is None:
@@ -297,4 +320,4 @@ def post(
             raise SafeHTTPError("timeout", f"{url} did not answer within {deadline:g} s") from None
         except httpx.HTTPError as exc:
             raise SafeHTTPError("connection", f"cannot reach {url}: {exc}") from None
-        return response.status_code
+        return Answer(response.status_code, response.headers.get("retry-after"))

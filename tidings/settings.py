@@ -251,8 +251,13 @@ INGEST_FETCH_ALLOW = env_list("INGEST_FETCH_ALLOW", [])
 INGEST_FETCH_DEADLINE = env_int("INGEST_FETCH_DEADLINE", 30)
 # Entries read from one feed in one go (newest first, as feeds list them).
 FEED_MAX_ENTRIES = env_int("FEED_MAX_ENTRIES", 200)
-# Readers per fan-out transaction: smaller batches hold locks for less time, larger ones are faster.
-ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 1000)
+# Readers per fan-out transaction: smaller batches hold locks for less time, larger ones are
+# faster; 5,000 holds SQLite's write lock for a few tens of milliseconds.
+ALERTS_FANOUT_BATCH = env_int("ALERTS_FANOUT_BATCH", 5000)
+# Seconds a worker holds a claimed delivery: one that dies mid-send has it sent again after this.
+ALERTS_DELIVERY_LEASE = env_int("ALERTS_DELIVERY_LEASE", 300)
+# Seconds after which the sweeper takes a publication's fan-out as lost and enqueues it again.
+ALERTS_EVENT_STALE = env_int("ALERTS_EVENT_STALE", 120)
 # The same for webhook endpoints readers register.
 WEBHOOK_ALLOW = env_list("WEBHOOK_ALLOW", [])
 # Endpoints a reader may register, and webhook posts in flight at once per worker.

@@ -233,7 +233,11 @@ class SMTPSink:
 @contextmanager
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """An HTTP server on a free loopback port, in a thread, for as long as the block runs."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # concurrent webhook posts, not refused by a short backlog
+
+    httpd = Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,14 +1,29 @@
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alerts.models import Delivery
 
+# The longest wait a receiver's Retry-After may ask for: a hostile one must not park a delivery
+# for a year (its reader would never get it, nor see it dead-lettered).
+RETRY_AFTER_LIMIT = dt.timedelta(hours=24)
+
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    """`retry_after`: how long the other side asked us to wait before trying again, if it said;
+    kept between 0 and RETRY_AFTER_LIMIT."""
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: dt.timedelta | None = None
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after = (
+            None
+            if retry_after is None
+            else max(dt.timedelta(0), min(retry_after, RETRY_AFTER_LIMIT))
+        )
 
 
 @dataclass

@@ -2,6 +2,7 @@ import datetime as dt
 import json
 
 from django.utils import timezone
+from django.utils.http import parse_http_date_safe
 from standardwebhooks import Webhook
 
 from alerts.channels.base import Channel, DeliveryError, Message
@@ -9,6 +10,8 @@ from alerts.models import Delivery
 from tidings.safehttp import SafeHTTPError, post
 
 PERMANENT_RULES = {"scheme", "url", "address"}
+# Where a receiver's Retry-After is honoured: it is unavailable, or we are too fast for it.
+RETRY_AFTER_STATUSES = {429, 503}
 
 
 class WebhookChannel(Channel):
@@ -30,17 +33,37 @@ class WebhookChannel(Channel):
             "webhook-signature": Webhook(endpoint.secret).sign(msg_id, now, payload),
         }
         try:
-            status = post(endpoint.url, payload.encode(), headers=headers)
+            answer = post(endpoint.url, payload.encode(), headers=headers)
         except SafeHTTPError as exc:
             # Only answers that will not change disable: a bad URL or a refused address. A DNS
-            # lookup that fails, a timeout or a refused connection may pass: retried.
+            # lookup that fails, a timeout, a refused or reset connection may pass: retried.
             raise DeliveryError(
                 f"webhook not sent: {exc}", permanent=exc.rule in PERMANENT_RULES
             ) from None
+        status = answer.status
         if status == 410:
             raise DeliveryError("the endpoint answered 410 Gone", permanent=True)
         if not 200 <= status < 300:
-            raise DeliveryError(f"the endpoint answered HTTP {status}")
+            error = f"the endpoint answered HTTP {status}"
+            wait = None
+            if status in RETRY_AFTER_STATUSES and answer.retry_after is not None:
+                error += f" with Retry-After {answer.retry_after[:40]!r}"
+                wait = retry_after(answer.retry_after, timezone.now())
+            raise DeliveryError(error, retry_after=wait)
+
+
+def retry_after(value: str, now: dt.datetime) -> dt.timedelta | None:
+    """The wait a Retry-After header asks for (delay-seconds or an HTTP-date, RFC 9110
+    §10.2.3); None when it is unreadable. Not bounded here: DeliveryError bounds it."""
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        # Longer than a timedelta holds is as good as forever (and int() refuses 4300 digits).
+        return dt.timedelta(seconds=int(value)) if len(value) <= 9 else dt.timedelta.max
+    # An HTTP-date is 24 to 30 characters; anything much longer is not one.
+    when = parse_http_date_safe(value) if len(value) <= 40 else None
+    if when is None:
+        return None
+    return max(dt.timedelta(seconds=when - now.timestamp()), dt.timedelta(0))
 
 
 def payload_of(message: Message) -> dict[str, object]:

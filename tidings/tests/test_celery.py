@@ -39,11 +39,12 @@ def _broker() -> str:
 
 
 @contextmanager
-def scale_out(tmp_path: Path, **env: str) -> Iterator[Database]:
+def scale_out(tmp_path: Path, broker: str | None = None, **env: str) -> Iterator[Database]:
     """A throwaway PostgreSQL database whose tasks go to Celery on a queue of its own."""
     queue = f"tidings-test-{uuid.uuid4().hex[:8]}"
+    broker = broker or _broker()
     with throwaway_postgres(
-        tmp_path, TASKS_BACKEND="celery", CELERY_BROKER_URL=_broker(), CELERY_QUEUE=queue, **env
+        tmp_path, TASKS_BACKEND="celery", CELERY_BROKER_URL=broker, CELERY_QUEUE=queue, **env
     ) as db:
         db.env["TIDINGS_TEST_QUEUE"] = queue
         yield db
