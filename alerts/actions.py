@@ -3,7 +3,7 @@ import logging
 import random
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -71,13 +71,20 @@ def tick_schedules(now: dt.datetime | None = None) -> list[str]:
             continue
         # The claim and the enqueue commit together, so a worker stopped between them loses
         # no run (the database task backend writes to this database).
-        with transaction.atomic():
-            won = Schedule.objects.filter(id=schedule.id, next_run_at=schedule.next_run_at).update(
-                next_run_at=now + schedule.every, last_run_at=now
+        try:
+            with transaction.atomic():
+                won = Schedule.objects.filter(
+                    id=schedule.id, next_run_at=schedule.next_run_at
+                ).update(next_run_at=now + schedule.every, last_run_at=now)
+                if won:
+                    import_string(schedule.task).enqueue()
+        except Exception:  # the broker is unreachable, say: the claim went back with it
+            log.exception(
+                "schedule %s could not be enqueued; the next tick tries again", schedule.name
             )
-            if won:
-                import_string(schedule.task).enqueue()
-                claimed.append(schedule.name)
+            continue
+        if won:
+            claimed.append(schedule.name)
     return claimed
 
 
@@ -194,10 +201,22 @@ def more_due_than(count: int) -> bool:
 
 
 def ring_doorbell() -> None:
+    # A lost ring costs only time: the sweeper delivers whatever is due.
+    transaction.on_commit(_ring, robust=True)
+
+
+def _ring() -> None:
     from alerts.tasks import deliver_due_task
 
-    # A lost ring costs only time: the sweeper delivers whatever is due.
-    transaction.on_commit(lambda: deliver_due_task.enqueue(), robust=True)
+    if settings.TASKS_BACKEND == "database":
+        from django_tasks_db.models import DBTaskResult
+
+        # One waiting is enough: it starts after this commit, so it sees these rows too; and
+        # each task costs a claim of SQLite's one write lock.
+        waiting = DBTaskResult.objects.ready().filter(task_path=deliver_due_task.module_path)
+        if waiting.exists():
+            return
+    deliver_due_task.enqueue()
 
 
 def queue_reply_deliveries(reader: User, reply: "Comment") -> list[Delivery]:
@@ -448,6 +467,44 @@ class _Due:
     state: str
 
 
+def _email_counts(
+    readers: list[int], about: set[Subject], now: dt.datetime
+) -> tuple[dict[int, tuple[int, int]], dict[tuple[int, Subject], dt.datetime]]:
+    """What noise control needs to know of the instant emails sent to these readers, in two
+    statements: how many went to each this hour and today, and when the last on each of these
+    topics or searches went, within the burst window."""
+    t = _tables()
+    sent = f"""d.reader_id IN ({_marks(readers)}) AND d.state = 'sent' AND d.channel = 'email'
+               AND d.alert_id IS NOT NULL AND d.sent_at > %s"""
+    hour, day = now - dt.timedelta(hours=1), now - dt.timedelta(days=1)
+    counts = {
+        reader: (int(this_hour), int(today))
+        for reader, this_hour, today in _fetch(
+            f"""SELECT d.reader_id, SUM(CASE WHEN d.sent_at > %s THEN 1 ELSE 0 END), COUNT(*)
+                FROM {t["delivery"]} d WHERE {sent} GROUP BY d.reader_id""",  # noqa: S608
+            [_at(hour), *readers, _at(day)],
+        )
+    }
+    topics = [i for kind, i in about if kind == "topic"]
+    searches = [i for kind, i in about if kind == "search"]
+    terms = [f"r.topic_id IN ({_marks(topics)})"] if topics else []
+    terms += [f"r.search_id IN ({_marks(searches)})"] if searches else []
+    recent: dict[tuple[int, Subject], dt.datetime] = {}
+    when: dict[Any, dt.datetime] = {}  # a batch's emails went at a few moments: parse each once
+    if terms:
+        for reader, topic, search, last in _fetch(
+            f"""SELECT d.reader_id, r.topic_id, r.search_id, MAX(d.sent_at)
+                FROM {t["delivery"]} d JOIN {t["reason"]} r ON r.alert_id = d.alert_id
+                WHERE {sent} AND ({" OR ".join(terms)})
+                GROUP BY d.reader_id, r.topic_id, r.search_id""",  # noqa: S608
+            [*readers, _at(now - BURST_WINDOW), *topics, *searches],
+        ):
+            if last not in when:
+                when[last] = _aware(last)
+            recent[reader, _subject(topic, search)] = when[last]
+    return counts, recent
+
+
 def _held(
     due: list[_Due],
     subjects: dict[int, frozenset[Subject]],
@@ -463,26 +520,8 @@ def _held(
         mine[delivery.reader].append(delivery)
     if not mine:
         return {}, []
-    counts: dict[int, tuple[int, int]] = {}
-    recent: dict[tuple[int, Subject], dt.datetime] = {}
-    seen = set()
-    hour, window, day = now - dt.timedelta(hours=1), now - BURST_WINDOW, now - dt.timedelta(days=1)
-    t = _tables()
-    for reader, delivery_id, in_hour, sent_at, topic, search in _fetch(
-        f"""SELECT d.reader_id, d.id, d.sent_at > %s, d.sent_at, r.topic_id, r.search_id
-            FROM {t["delivery"]} d
-            LEFT JOIN {t["reason"]} r ON r.alert_id = d.alert_id AND d.sent_at > %s
-            WHERE d.reader_id IN ({_marks(mine)}) AND d.state = 'sent' AND d.channel = 'email'
-              AND d.alert_id IS NOT NULL AND d.sent_at > %s""",  # noqa: S608
-        [_at(hour), _at(window), *mine, _at(day)],
-    ):
-        if delivery_id not in seen:
-            seen.add(delivery_id)
-            hour_, day_ = counts.get(reader, (0, 0))
-            counts[reader] = (hour_ + bool(in_hour), day_ + 1)
-        if topic is not None or search is not None:  # sent within the burst window
-            key, at = (reader, _subject(topic, search)), _aware(sent_at)
-            recent[key] = max(at, recent.get(key, at))
+    topics = {subject for delivery in due if delivery.alert for subject in subjects[delivery.alert]}
+    counts, recent = _email_counts(list(mine), topics, now)
     quiet = User.objects.filter(id__in=[r for r, (_, _, q) in limits.items() if q and r in mine])
     quiet_ends = {reader.id: quiet_hours_end(reader, now) for reader in quiet}
     going: dict[int, list[int]] = {}
@@ -596,17 +635,18 @@ def _gather_burst(
                         WHERE id IN ({_marks(ids)}) AND {t["off"]}state = 'pending'""",  # noqa: S608
                     [carrier, _at(now), *ids],
                 )
-    gathered: dict[int, dict[int, None]] = defaultdict(dict)  # carrier → its riders' alerts
-    for carrier, alert, story, role, topic, search in _fetch(
+    rows = _fetch(
         f"""SELECT d.merged_into_id, d.alert_id, a.story_id, r.role, r.topic_id, r.search_id
             FROM {t["delivery"]} d JOIN {t["alert"]} a ON a.id = d.alert_id
             LEFT JOIN {t["reason"]} r ON r.alert_id = a.id
             WHERE d.merged_into_id IN ({_marks(going)})""",  # noqa: S608
         list(going),
-    ):
-        catalogue.add(alert, story, role, topic, search)
-        gathered[carrier][alert] = None
-    return {carrier: list(alerts) for carrier, alerts in gathered.items()}
+    )
+    catalogue.add(row[1:] for row in rows)
+    gathered: dict[int, list[int]] = defaultdict(list)
+    for carrier, alert in {row[:2]: None for row in rows}:
+        gathered[carrier].append(alert)
+    return gathered
 
 
 def _failed(
@@ -919,6 +959,7 @@ def _batchable(rows: list[tuple[int, str, int | None]]) -> tuple[list[int], list
 
 
 _Reason = tuple[str, int | None, int | None]  # role, topic, search
+_OWN = {"alert_id", "topics", "reasons"}  # what an item does not share with its story's others
 
 
 class _Catalogue:
@@ -931,62 +972,70 @@ class _Catalogue:
         self.alerts: dict[int, tuple[int, list[_Reason]]] = {}
         self.digests: dict[int, list[int]] = defaultdict(list)
         self.periods: dict[int, str] = {}
-        self.stories: dict[int, tuple[Item, dt.datetime | None]] = {}
-        self.words: dict[_Reason, tuple[str, str]] = {}
+        # A story's item but for alert_id, topics and reasons; and when it was published.
+        self.stories: dict[int, tuple[dict[str, Any], dt.datetime | None]] = {}
+        # An alert's reasons → its item's topics and reasons, in AlertReason's order.
+        self.said: dict[tuple[_Reason, ...], tuple[list[str], list[str]]] = {}
 
-    def add(
-        self, alert: int, story: int, role: str | None, topic: int | None, search: int | None
-    ) -> None:
-        """One row of an alert: its story, and one of its reasons (role None: it has none)."""
-        if alert not in self.alerts:
-            self.alerts[alert] = (story, [])
-        if role is not None:
-            self.alerts[alert][1].append((role, topic, search))
+    def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Rows of (alert, story, role, topic, search): an alert's story, and one of its
+        reasons (role None: it has none)."""
+        alerts = self.alerts
+        for alert, story, role, topic, search in rows:
+            entry = alerts.get(alert)
+            if entry is None:
+                entry = alerts[alert] = (story, [])
+            if role is not None:
+                entry[1].append((role, topic, search))
 
     def add_digests(self, digests: list[int]) -> None:
         t = _tables()
-        for digest, alert, story, role, topic, search in _fetch(
+        rows = _fetch(
             f"""SELECT a.digest_id, a.id, a.story_id, r.role, r.topic_id, r.search_id
                 FROM {t["alert"]} a LEFT JOIN {t["reason"]} r ON r.alert_id = a.id
                 WHERE a.digest_id IN ({_marks(digests)})""",  # noqa: S608
             list(digests),
-        ):
-            if alert not in self.alerts:
-                self.digests[digest].append(alert)
-            self.add(alert, story, role, topic, search)
+        )
+        for digest, alert in {row[:2]: None for row in rows}:
+            self.digests[digest].append(alert)
+        self.add(row[1:] for row in rows)
         self.periods.update(Digest.objects.filter(id__in=digests).values_list("id", "period"))
 
     def complete(self) -> None:
-        keys = {key for _, reasons in self.alerts.values() for key in reasons}
+        sets = {tuple(reasons) for _, reasons in self.alerts.values()}
+        keys = {key for reasons in sets for key in reasons}
         topics = Topic.objects.in_bulk({t for _, t, _ in keys if t is not None})
         searches = SavedSearch.objects.in_bulk({s for _, _, s in keys if s is not None})
-        order: dict[_Reason, tuple[str, str, int]] = {}
+        words: dict[_Reason, tuple[tuple[str, str, int], str, str]] = {}
         for role, topic, search in keys:
             reason = AlertReason(
                 role=role,
                 topic=topics[topic] if topic is not None else None,
                 search=searches[search] if search is not None else None,
             )
-            self.words[role, topic, search] = (_reason_label(reason), str(reason))
-            # AlertReason's ordering (role, topic name), which decides a digest's groups.
+            # AlertReason's ordering (role, topic name) first, which decides a digest's groups.
             name = reason.topic.name if reason.topic is not None else ""
-            order[role, topic, search] = (role, name, search or 0)
-        for _, reasons in self.alerts.values():
-            reasons.sort(key=order.__getitem__)
+            words[role, topic, search] = (
+                (role, name, search or 0),
+                _reason_label(reason),
+                str(reason),
+            )
+        for reasons in sets:
+            said = sorted(words[key] for key in reasons)
+            self.said[reasons] = ([label for _, label, _ in said], [text for _, _, text in said])
         stories = Story.objects.filter(id__in={story for story, _ in self.alerts.values()})
         for story in stories.select_related("lead_image", "publisher"):
-            self.stories[story.id] = (
-                _story_item(
-                    story,
-                    alert_id=0,
-                    standfirst=story.standfirst,
-                    url=settings.SITE_URL + story.get_absolute_url(),
-                    published_at=story.published_at.isoformat() if story.published_at else "",
-                    topics=[],
-                    reasons=[],
-                ),
-                story.published_at,
+            item = _story_item(
+                story,
+                alert_id=0,
+                standfirst=story.standfirst,
+                url=settings.SITE_URL + story.get_absolute_url(),
+                published_at=story.published_at.isoformat() if story.published_at else "",
+                topics=[],
+                reasons=[],
             )
+            shared = {k: v for k, v in vars(item).items() if k not in _OWN}
+            self.stories[story.id] = (shared, story.published_at)
 
     def subjects(self, alert: int) -> frozenset[Subject]:
         return frozenset(_subject(topic, search) for _, topic, search in self.alerts[alert][1])
@@ -1001,14 +1050,9 @@ class _Catalogue:
         items = []
         for alert in reversed(newest):
             story, reasons = self.alerts[alert]
-            words = [self.words[key] for key in reasons]
+            topics, said = self.said[tuple(reasons)]
             items.append(
-                replace(
-                    self.stories[story][0],
-                    alert_id=alert,
-                    topics=[label for label, _ in words],
-                    reasons=[sentence for _, sentence in words],
-                )
+                Item(alert_id=alert, topics=topics, reasons=said, **self.stories[story][0])
             )
         return items
 
@@ -1069,7 +1113,7 @@ def _deliver_emails(ids: list[int]) -> int:
     due: dict[int, _Due] = {}
     limits: dict[int, tuple[int, int, bool]] = {}
     catalogue = _Catalogue()
-    for delivery_id, reader, alert, digest, state, story, role, topic, search, *caps in _fetch(
+    rows = _fetch(
         f"""SELECT d.id, d.reader_id, d.alert_id, d.digest_id, d.state,
                    a.story_id, r.role, r.topic_id, r.search_id, u.max_alerts_per_hour,
                    u.max_alerts_per_day, u.quiet_start IS NOT NULL AND u.quiet_end IS NOT NULL
@@ -1080,11 +1124,12 @@ def _deliver_emails(ids: list[int]) -> int:
             WHERE d.id IN ({_marks(ids)}) AND {_DUE.format(**t)}
             ORDER BY d.next_attempt_at, d.id""",  # noqa: S608
         [*ids, _at(now), _at(now)],
-    ):
-        due.setdefault(delivery_id, _Due(delivery_id, reader, alert, digest, state))
-        limits[reader] = (caps[0], caps[1], bool(caps[2]))
-        if alert is not None:
-            catalogue.add(alert, story, role, topic, search)
+    )
+    for delivery_id, reader, alert, digest, state, *_, per_hour, per_day, quiet in rows:
+        if delivery_id not in due:
+            due[delivery_id] = _Due(delivery_id, reader, alert, digest, state)
+            limits[reader] = (per_hour, per_day, bool(quiet))
+    catalogue.add(row[2:3] + row[5:9] for row in rows if row[2] is not None)
     instant = [d for d in due.values() if d.alert is not None]
     subjects = {d.alert: catalogue.subjects(d.alert) for d in instant if d.alert is not None}
     going, waits = _held(instant, subjects, limits, now)

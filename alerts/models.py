@@ -161,6 +161,13 @@ class Alert(models.Model):
             # a time; without it each batch would scan every alert written before it.
             models.Index(fields=["event", "reader"], name="alert_event_reader"),
             models.Index(fields=["digest"], condition=Q(digest__isnull=False), name="alert_digest"),
+            # What waits for a digest, by reader: the digest schedule reads it every few
+            # minutes, and it is a sliver of all alerts.
+            models.Index(
+                fields=["reader"],
+                condition=Q(digest__isnull=True, cadence__in=["daily", "weekly"]),
+                name="alert_waiting",
+            ),
         ]
 
     def __str__(self) -> str:

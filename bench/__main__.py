@@ -22,6 +22,8 @@ BENCHMARKS = {
     "latency": "Publish → first in-app alert and first email, p50/p90, worker idle and under "
     "10 publishes/s, against the worker's polling floor (a no-op task)",
     "fanout_pg": "Fan-out readers/s on PostgreSQL against bulk_create, 100,000 followers",
+    "celery_workers": "Fan-out alerts/s and emails/s with 1, 2 and 4 Celery workers on RabbitMQ "
+    "against the embedded worker and the SMTP line speed (PostgreSQL)",
     "fanout_1m": "On demand only: fan-out to 100k, 300k and 1M followers on PostgreSQL, cost per "
     "follower",
 }

@@ -121,9 +121,12 @@ def record_matches(story: Story) -> int:
     found = matching_searches(index.indexed(story).document())
     # A search this worker still knew may be gone (its reader deleted meanwhile).
     found = list(SavedSearch.objects.filter(id__in=found).values_list("id", flat=True))
+    # A story edited since it last matched may match less now: an update is judged afresh.
+    stale = SearchMatch.objects.filter(story=story).exclude(search_id__in=found)
+    if not found and not stale.exists():
+        return 0  # nothing to write, so no write lock (on SQLite, the whole site's) is taken
     with transaction.atomic():
-        # A story edited since it last matched may match less now: an update is judged afresh.
-        SearchMatch.objects.filter(story=story).exclude(search_id__in=found).delete()
+        stale.delete()
         SearchMatch.objects.bulk_create(
             [SearchMatch(story=story, search_id=search_id) for search_id in found],
             ignore_conflicts=True,

@@ -26,10 +26,6 @@ def set_clock(path: Path, when: dt.datetime) -> None:
     part.replace(path)
 
 
-def read_clock(path: Path) -> dt.datetime:
-    return dt.datetime.fromisoformat(path.read_text())
-
-
 def follow(path: Path, traveller: time_machine.Traveller, seen: str) -> None:
     while True:
         time.sleep(POLL)

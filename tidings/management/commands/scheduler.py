@@ -6,7 +6,7 @@ from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from alerts.actions import tick_schedules
 from tidings import shutdown
@@ -41,8 +41,12 @@ class Command(BaseCommand):
         if not options["once"]:
             shutdown.wait(random.random() * interval)
         while not shutdown.stop_requested():
-            for name in tick_schedules():
-                log.info("schedule %s is due: enqueued", name)
+            try:
+                for name in tick_schedules():
+                    log.info("schedule %s is due: enqueued", name)
+            except DatabaseError:
+                # The database is away (a failover, a restart): the next tick tries again.
+                log.exception("the schedule could not be read; trying again next tick")
             close_old_connections()
             if options["once"] or shutdown.wait(interval):
                 break
