@@ -287,30 +287,24 @@ def deliver_due(limit: int = 1000) -> int:
     from alerts.channels import CHANNELS
 
     sent = 0
-    at = _at(timezone.now())
-    table = Delivery._meta.db_table
-    # Delivery.objects.due(), the oldest first: a statement per state reads its index in order
-    # and stops at `limit`, where one with their OR would sort every due row (millions after a
-    # storm) to return the first few.
+    at, table = _at(timezone.now()), Delivery._meta.db_table
+    # Delivery.objects.due(), the oldest first, as a statement per state that reads its index
+    # in order and stops at `limit`: their OR would sort every due row (millions after a storm)
+    # to return the first few.
+    due = [
+        ("pending", "next_attempt_at"),
+        ("retrying", "next_attempt_at"),
+        ("sending", "lease_until"),
+    ]
     parts = " UNION ALL ".join(
         f"""SELECT * FROM (SELECT id, channel, reply_id, next_attempt_at FROM {table}
-            WHERE state = %s AND {column} <= %s ORDER BY next_attempt_at, id LIMIT %s) AS {name}"""  # noqa: S608
-        for name, column in (
-            ("p", "next_attempt_at"),
-            ("r", "next_attempt_at"),
-            ("s", "lease_until"),
-        )
+            WHERE state = %s AND {column} <= %s ORDER BY next_attempt_at, id LIMIT %s) AS {state}"""  # noqa: S608
+        for state, column in due
     )
-    states = (Delivery.State.PENDING, Delivery.State.RETRYING, Delivery.State.SENDING)
-    params = [value for state in states for value in (state, at, limit)]
-    rows: list[tuple[int, str, int | None]] = [
-        (delivery_id, channel, reply)
-        for delivery_id, channel, reply in _fetch(
-            f"""SELECT id, channel, reply_id FROM ({parts}) AS due
-                ORDER BY next_attempt_at, id LIMIT %s""",  # noqa: S608
-            [*params, limit],
-        )
-    ]
+    rows = _fetch(
+        f"SELECT id, channel, reply_id FROM ({parts}) AS due ORDER BY next_attempt_at, id LIMIT %s",  # noqa: S608
+        [*(value for state, _ in due for value in (state, at, limit)), limit],
+    )
     batch, one_by_one = _batchable(rows)
     channels = {row[0]: row[1] for row in rows}
     hooks: list[_Attempt] = []
@@ -424,7 +418,7 @@ def _unmerge(carriers: list[int]) -> None:
     )
 
 
-Wait = tuple[str, dt.datetime | None]  # a held delivery's new state, and when it is due again
+_Wait = tuple[str, dt.datetime | None]  # a held delivery's new state, and when it is due again
 
 
 def _hold(
@@ -433,7 +427,7 @@ def _hold(
     counts: tuple[int, int],
     recent: dt.datetime | None,
     now: dt.datetime,
-) -> Wait | None:
+) -> _Wait | None:
     """Noise control for one instant email: None when it may go now, else how it waits (or
     moves to the digest). Given when the reader's quiet hours end if they are in them, their
     hourly and daily caps, what went to them this hour and today (`counts`), and when the last
@@ -449,10 +443,10 @@ def _hold(
     return None
 
 
-Subject = tuple[str, int]  # ("topic", id) or ("search", id): what makes emails one burst
+_Subject = tuple[str, int]  # ("topic", id) or ("search", id): what makes emails one burst
 
 
-def _subject(topic: int | None, search: int | None) -> Subject:
+def _subject(topic: int | None, search: int | None) -> _Subject:
     return ("topic", topic) if topic is not None else ("search", search or 0)
 
 
@@ -468,8 +462,8 @@ class _Due:
 
 
 def _email_counts(
-    readers: list[int], about: set[Subject], now: dt.datetime
-) -> tuple[dict[int, tuple[int, int]], dict[tuple[int, Subject], dt.datetime]]:
+    readers: list[int], about: set[_Subject], now: dt.datetime
+) -> tuple[dict[int, tuple[int, int]], dict[tuple[int, _Subject], dt.datetime]]:
     """What noise control needs to know of the instant emails sent to these readers, in two
     statements: how many went to each this hour and today, and when the last on each of these
     topics or searches went, within the burst window."""
@@ -485,32 +479,27 @@ def _email_counts(
             [_at(hour), *readers, _at(day)],
         )
     }
-    topics = [i for kind, i in about if kind == "topic"]
-    searches = [i for kind, i in about if kind == "search"]
-    terms = [f"r.topic_id IN ({_marks(topics)})"] if topics else []
-    terms += [f"r.search_id IN ({_marks(searches)})"] if searches else []
-    recent: dict[tuple[int, Subject], dt.datetime] = {}
+    recent: dict[tuple[int, _Subject], dt.datetime] = {}
     when: dict[Any, dt.datetime] = {}  # a batch's emails went at a few moments: parse each once
-    if terms:
-        for reader, topic, search, last in _fetch(
-            f"""SELECT d.reader_id, r.topic_id, r.search_id, MAX(d.sent_at)
-                FROM {t["delivery"]} d JOIN {t["reason"]} r ON r.alert_id = d.alert_id
-                WHERE {sent} AND ({" OR ".join(terms)})
-                GROUP BY d.reader_id, r.topic_id, r.search_id""",  # noqa: S608
-            [*readers, _at(now - BURST_WINDOW), *topics, *searches],
-        ):
+    for reader, topic, search, last in _fetch(
+        f"""SELECT d.reader_id, r.topic_id, r.search_id, MAX(d.sent_at)
+            FROM {t["delivery"]} d JOIN {t["reason"]} r ON r.alert_id = d.alert_id
+            WHERE {sent} GROUP BY d.reader_id, r.topic_id, r.search_id""",  # noqa: S608
+        [*readers, _at(now - BURST_WINDOW)],
+    ):
+        if (subject := _subject(topic, search)) in about:
             if last not in when:
                 when[last] = _aware(last)
-            recent[reader, _subject(topic, search)] = when[last]
+            recent[reader, subject] = when[last]
     return counts, recent
 
 
 def _held(
     due: list[_Due],
-    subjects: dict[int, frozenset[Subject]],
+    subjects: dict[int, set[_Subject]],
     limits: dict[int, tuple[int, int, bool]],
     now: dt.datetime,
-) -> tuple[dict[int, list[int]], list[tuple[int, Wait]]]:
+) -> tuple[dict[int, list[int]], list[tuple[int, _Wait]]]:
     """Noise control for a batch of due instant emails, in order, with the facts read once for
     the batch and each reader's emails judged one after another: which go now, each with the
     batch's others that ride along with it (its burst), and which wait or roll over, and how.
@@ -525,7 +514,7 @@ def _held(
     quiet = User.objects.filter(id__in=[r for r, (_, _, q) in limits.items() if q and r in mine])
     quiet_ends = {reader.id: quiet_hours_end(reader, now) for reader in quiet}
     going: dict[int, list[int]] = {}
-    waits: dict[int, Wait] = {}
+    waits: dict[int, _Wait] = {}
     for reader_id, deliveries in mine.items():
         per_hour, per_day, _ = limits[reader_id]
         sent, today = counts.get(reader_id, (0, 0))
@@ -565,11 +554,11 @@ def _held(
     return dict(sorted(going.items(), key=lambda g: position[g[0]])), list(waits.items())
 
 
-def _put_off(waits: list[tuple[int, Wait]], abandoned: set[int], now: dt.datetime) -> None:
+def _put_off(waits: list[tuple[int, _Wait]], abandoned: set[int], now: dt.datetime) -> None:
     """Make these due deliveries wait or roll over, one statement per kind of wait; what
     another worker took meanwhile is theirs. A rolled-over alert joins the next daily digest;
     a burst a dead worker had gathered into one of the `abandoned` waits again on its own."""
-    kinds: dict[Wait, list[int]] = defaultdict(list)
+    kinds: dict[_Wait, list[int]] = defaultdict(list)
     for delivery_id, wait in waits:
         kinds[wait].append(delivery_id)
     with transaction.atomic():
@@ -592,7 +581,7 @@ def _put_off(waits: list[tuple[int, Wait]], abandoned: set[int], now: dt.datetim
 def _gather_burst(
     going: dict[int, list[int]],
     carriers: dict[int, tuple[int, int]],
-    subjects: dict[int, frozenset[Subject]],
+    subjects: dict[int, set[_Subject]],
     catalogue: "_Catalogue",
     now: dt.datetime,
 ) -> dict[int, list[int]]:
@@ -609,7 +598,7 @@ def _gather_burst(
         by_reader[carriers[carrier][0]].append(carrier)
     t = _tables()
     pool: dict[int, tuple[int, int]] = {}
-    found: dict[int, set[Subject]] = defaultdict(set)
+    found: dict[int, set[_Subject]] = defaultdict(set)
     for delivery_id, reader, alert, topic, search in _fetch(
         f"""SELECT d.id, d.reader_id, d.alert_id, r.topic_id, r.search_id
             FROM {t["delivery"]} d JOIN {t["reason"]} r ON r.alert_id = d.alert_id
@@ -1037,9 +1026,6 @@ class _Catalogue:
             shared = {k: v for k, v in vars(item).items() if k not in _OWN}
             self.stories[story.id] = (shared, story.published_at)
 
-    def subjects(self, alert: int) -> frozenset[Subject]:
-        return frozenset(_subject(topic, search) for _, topic, search in self.alerts[alert][1])
-
     def topics(self) -> set[int]:
         return {t for _, reasons in self.alerts.values() for _, t, _ in reasons if t is not None}
 
@@ -1112,7 +1098,6 @@ def _deliver_emails(ids: list[int]) -> int:
     t = _tables()
     due: dict[int, _Due] = {}
     limits: dict[int, tuple[int, int, bool]] = {}
-    catalogue = _Catalogue()
     rows = _fetch(
         f"""SELECT d.id, d.reader_id, d.alert_id, d.digest_id, d.state,
                    a.story_id, r.role, r.topic_id, r.search_id, u.max_alerts_per_hour,
@@ -1125,18 +1110,23 @@ def _deliver_emails(ids: list[int]) -> int:
             ORDER BY d.next_attempt_at, d.id""",  # noqa: S608
         [*ids, _at(now), _at(now)],
     )
-    for delivery_id, reader, alert, digest, state, *_, per_hour, per_day, quiet in rows:
+    subjects: dict[int, set[_Subject]] = defaultdict(set)
+    for delivery_id, reader, alert, digest, state, _, _, topic, search, *caps in rows:
         if delivery_id not in due:
             due[delivery_id] = _Due(delivery_id, reader, alert, digest, state)
-            limits[reader] = (per_hour, per_day, bool(quiet))
-    catalogue.add(row[2:3] + row[5:9] for row in rows if row[2] is not None)
+            limits[reader] = (caps[0], caps[1], bool(caps[2]))
+        if topic is not None or search is not None:
+            subjects[alert].add(_subject(topic, search))
     instant = [d for d in due.values() if d.alert is not None]
-    subjects = {d.alert: catalogue.subjects(d.alert) for d in instant if d.alert is not None}
     going, waits = _held(instant, subjects, limits, now)
     _put_off(waits, {d.id for d in instant if d.state == Delivery.State.SENDING}, now)
     claimed = set(_claim_many([*going, *(d.id for d in due.values() if d.digest)], now))
+    if not claimed:
+        return 0
     going = {carrier: riders for carrier, riders in going.items() if carrier in claimed}
     carriers = {d.id: (d.reader, d.alert) for d in instant if d.id in going and d.alert}
+    catalogue = _Catalogue()
+    catalogue.add(row[2:3] + row[5:9] for row in rows if row[0] in going)
     riders = _gather_burst(going, carriers, subjects, catalogue, now) if going else {}
     alerts = {d: [alert, *riders.get(d, [])] for d, (_, alert) in carriers.items()}
     if digests := [d.digest for d in due.values() if d.id in claimed and d.digest is not None]:

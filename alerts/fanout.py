@@ -40,7 +40,9 @@ _SEARCH_MATCH = """
 """
 _EAGER = "CASE {}.cadence WHEN 'instant' THEN 0 WHEN 'daily' THEN 1 ELSE 2 END"
 # Implied by the joins, but said outright: a planner whose statistics predate this event's
-# alerts would otherwise read all of them for every batch of readers.
+# alerts would otherwise read all of them for every batch of readers. (The alert is found by
+# (event, reader) alone: the event fixes the story, and naming the story too let PostgreSQL's
+# planner AND two indexes, reading every alert of the story per batch.)
 _ALERT_RANGE = "a.reader_id > %(after)s AND a.reader_id <= %(upto)s"
 
 
@@ -95,16 +97,16 @@ def _statements() -> list[str]:
                CASE WHEN f.scope = 'quoted' THEN 'quoted' ELSE st.role END
         FROM {t["storytopic"]} st
         JOIN {t["follow"]} f ON f.topic_id = st.topic_id
-        JOIN {t["alert"]} a ON a.reader_id = f.reader_id AND a.story_id = st.story_id
-        WHERE {_LIVE_FOLLOW} AND a.event_id = %(event)s AND {_ALERT_RANGE}
+        JOIN {t["alert"]} a ON a.event_id = %(event)s AND a.reader_id = f.reader_id
+        WHERE {_LIVE_FOLLOW} AND {_ALERT_RANGE}
         ON CONFLICT DO NOTHING
     """  # noqa: S608
     search_reasons = f"""
         INSERT INTO {t["reason"]} (alert_id, topic_id, search_id, role)
         SELECT a.id, NULL, s.id, 'search'
         {searched}
-        JOIN {t["alert"]} a ON a.reader_id = s.reader_id AND a.story_id = sm.story_id
-        WHERE {_SEARCH_MATCH} AND a.event_id = %(event)s AND {_ALERT_RANGE}
+        JOIN {t["alert"]} a ON a.event_id = %(event)s AND a.reader_id = s.reader_id
+        WHERE {_SEARCH_MATCH} AND {_ALERT_RANGE}
         ON CONFLICT DO NOTHING
     """
     instant = """

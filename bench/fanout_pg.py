@@ -40,8 +40,9 @@ def on_throwaway_postgres(call: str, *, timeout: float) -> None:
 
     try:
         connect(SERVER_URL).close()
-    except pytest.skip.Exception as exc:
-        print(f"skipped: {exc}", flush=True)
+    except pytest.skip.Exception:
+        print(f"skipped: no PostgreSQL server answers at {SERVER_URL} "
+              "(TIDINGS_TEST_POSTGRES_URL names one)", flush=True)  # fmt: skip
         return
     script = f"import django; django.setup(); {call}"
     start = time.perf_counter()
