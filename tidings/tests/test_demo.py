@@ -8,10 +8,13 @@ from pathlib import Path
 from django.conf import settings
 from django.test import SimpleTestCase
 
-# The server stand-in lingers a moment so the background worker's line is written first.
+# The server stand-in waits (up to 10 s, a loaded machine) for the background worker's line.
 STAND_IN = """#!/bin/sh
-case "$*" in runserver*) sleep 1 ;; esac
-echo "SITE_URL=$SITE_URL $*" >> "$(dirname "$0")/calls.log"
+log="$(dirname "$0")/calls.log"
+case "$*" in runserver*)
+    for _ in $(seq 100); do grep -qs " worker" "$log" && break; sleep 0.1; done ;;
+esac
+echo "SITE_URL=$SITE_URL $*" >> "$log"
 """
 
 
