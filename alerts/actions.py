@@ -922,15 +922,14 @@ def _take_due(
     chosen = f"SELECT d.id FROM {table} d WHERE d.id IN ({_marks(ids)}) AND {due}"  # noqa: S608
     if connection.vendor == "postgresql":
         chosen += " FOR UPDATE SKIP LOCKED"
-    with transaction.atomic():
-        # Only the table name and the caller's assignments are interpolated.
-        return [
-            (row[0], row[1])
-            for row in _fetch(
-                f"UPDATE {table} SET {changes} WHERE id IN ({chosen}) RETURNING id, alert_id",  # noqa: S608
-                [*values, *ids, _at(now), _at(now)],
-            )
-        ]
+    # Only the table name and the caller's assignments are interpolated.
+    return [
+        (row[0], row[1])
+        for row in _fetch(
+            f"UPDATE {table} SET {changes} WHERE id IN ({chosen}) RETURNING id, alert_id",  # noqa: S608
+            [*values, *ids, _at(now), _at(now)],
+        )
+    ]
 
 
 def _claim_many(ids: list[int], now: dt.datetime) -> list[int]:
