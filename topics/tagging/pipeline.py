@@ -25,7 +25,9 @@ from topics.tagging.quotes import Quote, Speaker, find_quotes
 from topics.tagging.salience import Salience
 from topics.tagging.text import (
     PERSON_TITLES,
+    ROLE_KINDS,
     TITLE_WORDS,
+    WEAK_PERSON_ROLES,
     clean_name,
     expand_prefix,
     fold,
@@ -83,6 +85,23 @@ _VAGUE_TITLES = frozenset({"former", "acting", "deputy", "chief", "star", "leade
 # How the registry's demonym aliases end ("Kenyan", "Kenyans", "Japanese", "Polish", "Iraqi",
 # "Thai"); a country's other names ("Britain", "Holland") do not.
 _DEMONYM = re.compile(r"(?:an|ans|ese|ish|i|is|ic|ch|ot|ots)$")
+# Kind evidence from the words around a mention (see _cue).
+_ROLE_BEFORE = re.compile(r"\b([A-Za-z]+)(,?) $")
+_PLACE_OF = re.compile(
+    r"\b(?:city|town|village|province|district|county|region|island|state|port) of $", re.I
+)
+# ", a Russian oil company"; ", the company's founder"; ", Israel's ambassador to the UN",
+# ", NYT company chairman": the last role word of the phrase, before its "of", "to" or comma.
+_APPOSITION = re.compile(
+    r"^, (?:(?:a|an|the) |(?=[A-Z]))((?:(?:[A-Z]\.)+|[\w'-]+)(?: (?:(?:[A-Z]\.)+|[\w'-]+)){0,5}?)"
+    r"(?=[,.;:()\n]| (?:of|to|in|at|for|"
+    r"from|with|who|which|that|and|said|says)\b|$)"
+)
+_CLAUSE_END = re.compile(r"[,.;:)\n]|$")
+_AGE_AFTER = re.compile(r"^(?:, \d{1,3},| \(\d{1,3}\)|, who\b)")
+_NEAR_BEFORE = re.compile(r"\b(?:near|outside|in|across) $")
+# One cue outweighs two labels: the model's labels of one name err together.
+LABEL_VOTE, CUE_VOTE, WEAK_CUE_VOTE = 1.0, 2.5, 1.0
 _CREDIT_SPLIT = re.compile(r"[/,;:|()]|\b(?:photograph|photo|picture|by|and|via|for)\b", re.I)
 
 
@@ -204,6 +223,7 @@ class _Group:
     features: dict[str, float] = field(default_factory=dict)
     quotes: int = 0  # the story's direct quotes it is the speaker of
     subject: bool = False  # a named subject ("Ramadan"): a theme, ranked like a name
+    votes: dict[str, float] = field(default_factory=dict)  # the model's labels, by kind
 
     @property
     def named(self) -> bool:
@@ -263,6 +283,64 @@ def _titled(name: str, text: str) -> bool:
     if not 2 <= len(words) <= 3 or not words[-1][:1].isupper():
         return False
     return re.search(rf"\b{_PERSON_TITLE}{re.escape(words[-1])}\b", text) is not None
+
+
+def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, float] | None:
+    """The kind the words around one mention give its name, and how strongly: a role just
+    before it ("the charity Comic Relief", "Congresswoman Gabrielle Giffords", "the town of
+    Moe"), an apposition after it ("Yukos, a Russian oil company"; "Ali Hassan, 54,"), a
+    known place after its comma ("Tucson, Arizona"), or "near X"."""
+    before = text[max(0, start - 30) : start]
+    after = text[end : end + 80]
+    if _PLACE_OF.search(before):
+        return "place", CUE_VOTE
+    role = _ROLE_BEFORE.search(before)
+    if role is not None:
+        word, comma = role.groups()
+        kind = ROLE_KINDS.get(word.lower())
+        # A capitalised word may belong to another name ("Labour Party Smith" is rare, "the
+        # Party" common): only a person's title counts then. After a comma ("the company,
+        # Hospira,") the name must close the apposition, or it starts the next clause.
+        if (kind and (word.islower() or kind == "person")
+                and (not comma or kind == "person" or after.startswith(","))):  # fmt: skip
+            return kind, CUE_VOTE
+        if word in WEAK_PERSON_ROLES:
+            return "person", WEAK_CUE_VOTE
+    apposition = _APPOSITION.match(after)
+    if apposition is not None:
+        words = apposition.group(1).split()
+        # Before the head noun, only capitalised words ("U.S.", "Israel's") when no article.
+        if after[2:3].isupper() and not all(w[:1].isupper() for w in words[:-1]):
+            words = []
+        for word in reversed(words):
+            kind = ROLE_KINDS.get(word) if word.islower() else None
+            if kind:
+                return kind, CUE_VOTE
+    if _AGE_AFTER.match(after):
+        return "person", CUE_VOTE
+    # "Tucson, Arizona." but not "James Jeffrey, U.S. ambassador": the place ends the clause.
+    place_end = places.get(end + 2) if after.startswith(", ") else None
+    if place_end is not None and _CLAUSE_END.match(text, place_end):
+        return "place", CUE_VOTE
+    if _NEAR_BEFORE.search(before) and not after.startswith("'"):
+        return "place", WEAK_CUE_VOTE
+    return None
+
+
+def _decide_kind(group: "_Group", text: str, places: dict[int, int]) -> None:
+    """The model's labels (group.votes) and the context of every mention, weighed."""
+    votes = dict(group.votes)
+    for m in group.mentions:
+        cue = _cue(text, m.start, m.end, places)
+        if cue is not None:
+            votes[cue[0]] = votes.get(cue[0], 0.0) + cue[1]
+    if " " not in group.name and group.name[-1:] in "aeo" and len(group.name) > 3:
+        # "Transnistrian goods": a name with an adjective of its own is a place's.
+        adjective = re.search(rf"\b{re.escape(group.name)}(?:n|an|ian) [a-z]", text)
+        if adjective is not None:
+            votes["place"] = votes.get("place", 0.0) + CUE_VOTE
+    if votes:
+        group.kind = max(votes, key=lambda kind: votes[kind])
 
 
 def _is_subject(entry: Entry) -> bool:
@@ -410,7 +488,13 @@ class Tagger:
                 place = by_start.get(end + 4)
                 if place is not None and place.kind == "place":
                     end = place.end
-            if fold(text[start:end].split()[0]).rstrip(".") in PERSON_TITLES:
+            first = fold(text[start:end].split()[0]).rstrip(".")
+            if first in PERSON_TITLES or (
+                # "Cardinals Marc Ouellet, Peter Turkson": a plural title before a list
+                first[:-1] in TITLE_WORDS
+                and first.endswith("s")
+                and len(text[start:end].split()) > 2
+            ):
                 kind = "person"  # "Mr Quispe", whatever the model's label
             name = clean_name(text[start:end], person=kind == "person")
             if kind == "organisation":
@@ -467,6 +551,7 @@ class Tagger:
         return mentions
 
     def _group(self, mentions: list[_Mention], layout: _Layout) -> list[_Group]:
+        text = layout.text
         by_key: dict[str, _Group] = {}
         loose: dict[str, _Group] = {}
         for m in sorted(mentions, key=lambda m: m.start):
@@ -476,6 +561,21 @@ class Tagger:
             else:
                 loose.setdefault(fold(m.text), _Group(m.text, m.kind, None)).mentions.append(m)
         groups = list(by_key.values())
+        places = {m.start: m.end for g in groups if g.kind == "place" for m in g.mentions}
+        for group in loose.values():
+            # The model may label one name differently in two places; its labels and the
+            # words around each mention vote. A tie goes to the first mention's label, never
+            # to set order (which changes with PYTHONHASHSEED: the fitted salience must be
+            # reproducible).
+            for m in group.mentions:
+                group.votes[m.kind] = group.votes.get(m.kind, 0.0) + LABEL_VOTE
+            words = group.name.split()
+            if 2 <= len(words) <= 3 and fold(words[-1]) in loose:
+                # Met again by its last word alone ("Ouattara's appointee"): like a person.
+                group.votes["person"] = group.votes.get("person", 0.0) + WEAK_CUE_VOTE
+            _decide_kind(group, text, places)
+            if len(group.mentions) > 1:
+                group.name = max((m.text for m in group.mentions), key=len)
         # Surnames and acronyms join the fuller name the same story uses.
         # The model sometimes calls a person an organisation; a titled surname ("Mr Quispe")
         # settles it, so any loose two- or three-word name may take a surname.
@@ -491,6 +591,7 @@ class Tagger:
             if g.kind == "organisation" and len(g.name.split()) >= 2
         ]  # fmt: skip
         acronyms = {initials(g.name): g for g in organisations}
+        kept: list[_Group] = []
         for folded, group in loose.items():
             single = " " not in folded
             target = None
@@ -498,8 +599,6 @@ class Tagger:
                 target = surnames[folded]
                 if target.kind != "person" and group.kind != "person":
                     target = None  # "Redstone" is not the surname of "Tana Redstone Capital"
-                elif target.key is None:
-                    target.kind = "person"
             elif is_acronym(group.name) and group.name.replace(".", "") in acronyms:
                 target = acronyms[group.name.replace(".", "")]
             else:
@@ -509,25 +608,27 @@ class Tagger:
                      if o is not group and fold(o.name).startswith(folded + " ")),
                     None,
                 )  # fmt: skip
-            if target is not None:
+            if target is not None and target is not group:
                 target.mentions.extend(group.mentions)
+                target.mentions.sort(key=lambda m: m.start)
+                # A name met again by its last word is a person's; by its initials or its
+                # first words, an organisation's: whatever the model called the short form.
+                kind = "person" if target is surnames.get(folded) else "organisation"
+                target.votes[kind] = target.votes.get(kind, 0.0) + sum(group.votes.values())
                 continue
-            if len(group.mentions) > 1:
-                # The model may label one name differently in two places; the majority wins.
-                kinds = [m.kind for m in group.mentions]
-                # A tie goes to the label of its first mention, never to set order (which
-                # changes with PYTHONHASHSEED: the fitted salience must be reproducible).
-                group.kind = max(dict.fromkeys(kinds), key=kinds.count)
-                group.name = max((m.text for m in group.mentions), key=len)
-            # Then the name's own words, which outweigh any label: "Tigris River" is a place;
-            # and a title before its last word anywhere in the story ("Ms Yousafzai").
+            kept.append(group)
+        self._recount(groups + kept, text)
+        for group in kept:
+            # Every mention now counts, the model's and those it missed; then the name's own
+            # words, which outweigh any label ("Tigris River" is a place); then a title
+            # before its last word anywhere in the story ("Ms Yousafzai").
+            _decide_kind(group, text, places)
             if group.kind in ("person", "organisation", "place"):
                 group.kind = kind_from_words(group.name) or (
-                    "person" if _titled(group.name, layout.text) else group.kind
+                    "person" if _titled(group.name, text) else group.kind
                 )
-            groups.append(group)
-        self._recount(groups, layout.text)
-        self._title_mentions(groups, layout.text)
+        groups += kept
+        self._title_mentions(groups, text)
         for group in groups:
             group.prominent = any(
                 layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions

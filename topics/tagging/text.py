@@ -155,6 +155,7 @@ _PLACE_WORDS = frozenset(
     gallery hall tower wall strait sea ocean peninsula desert forest village city town
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
+_BODY_FIRST = frozenset({"national", "international", "federal", "european", "world", "research"})
 _PLACE_FIRST = frozenset({"river", "lake", "mount", "port", "fort", "cape", "isle"})
 _ORG_WORDS = frozenset(
     """
@@ -168,6 +169,53 @@ _ORG_WORDS = frozenset(
 )
 
 
+# What a story calls a name just before it ("the charity Comic Relief", "schoolgirl Malala
+# Yousafzai", "the town of Moe") or in an apposition after it ("Yukos, a Russian oil company"):
+# evidence of its kind, weighed beside the model's label (topics.tagging.pipeline).
+ROLE_KINDS: dict[str, str] = {
+    **{
+        word: "person"
+        for word in """
+        mr mrs ms miss mx dr prof professor sir dame lord lady baroness baron rev reverend
+        president senator sen rep representative congressman congresswoman governor gov mayor
+        king queen prince princess emperor pope cardinal archbishop bishop sheikh emir ayatollah
+        colonel captain lieutenant admiral sergeant commander judge
+        minister chancellor secretary premier ambassador envoy diplomat commissioner
+        chairman chairwoman ceo founder coach manager striker midfielder goalkeeper singer actor
+        actress rapper schoolgirl schoolboy gunman driver journalist newscaster
+        presenter anchor author writer novelist poet lawyer businessman businesswoman
+        billionaire astronaut cosmonaut footballer cricketer golfer boxer cyclist
+        spokesman spokeswoman spokesperson activist director comedian dancer pilot
+        soldier teenager student scientist researcher surgeon neurosurgeon economist analyst
+        historian artist musician guitarist drummer composer photographer blogger entrepreneur
+        tycoon chef designer architect priest cleric imam rabbi monk widow suspect defendant
+        prosecutor detective inspector sheriff lawmaker legislator councillor councilor
+        politician dictator warlord son daughter wife husband brother sister
+        mother grandson granddaughter
+        """.split()  # noqa: SIM905 -- as TITLE_WORDS
+    },
+    **{
+        word: "organisation"
+        for word in """
+        company firm charity party network broadcaster airline carrier bank lender insurer
+        newspaper magazine agency club side team manufacturer maker retailer supermarket chain
+        operator organisation organization union band label studio publisher brewer
+        regulator watchdog militia faction conglomerate giant startup
+        """.split()  # noqa: SIM905 -- as TITLE_WORDS
+    },
+    **{
+        word: "place"
+        for word in """
+        city town village province district county region island country capital suburb
+        resort neighbourhood neighborhood municipality prefecture territory
+        """.split()  # noqa: SIM905 -- as TITLE_WORDS
+    },
+}  # fmt: skip
+# Roles that a company or a country may also play ("rival Airbus", "the owner of T-Mobile"):
+# weaker evidence of a person.
+WEAK_PERSON_ROLES = frozenset({"rival", "investor", "owner", "player", "partner", "producer"})
+
+
 def kind_from_words(name: str) -> str | None:
     """ "place" or "organisation" when a name's own words say so; None when they do not."""
     words = [fold(w).strip(".,") for w in name.split()]
@@ -175,6 +223,8 @@ def kind_from_words(name: str) -> str | None:
         return None
     if words[-1] in _ORG_WORDS:
         return "organisation"
+    if words[-1] in ("center", "centre") and words[0] in _BODY_FIRST:
+        return "organisation"  # "National Hurricane Center" is a body, "Rockefeller Center" a place
     if words[-1] in _PLACE_WORDS or words[0] in _PLACE_FIRST:
         return "place"
     return None
