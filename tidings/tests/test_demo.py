@@ -8,11 +8,12 @@ from pathlib import Path
 from django.conf import settings
 from django.test import SimpleTestCase
 
-# The server stand-in waits (up to 10 s, a loaded machine) for the background worker's line.
+# The server stand-in waits (up to 30 s: a loaded machine, or libfaketime's slower process
+# start in CI's clock-ahead pass) for the background worker's line.
 STAND_IN = """#!/bin/sh
 log="$(dirname "$0")/calls.log"
 case "$*" in runserver*)
-    for _ in $(seq 100); do grep -qs " worker" "$log" && break; sleep 0.1; done ;;
+    for _ in $(seq 300); do grep -qs " worker" "$log" && break; sleep 0.1; done ;;
 esac
 echo "SITE_URL=$SITE_URL $*" >> "$log"
 """
@@ -29,7 +30,7 @@ class DemoScriptTests(SimpleTestCase):
             cwd=settings.BASE_DIR,
             env={**clean, "BIN": str(tmp), **env},
             check=True,
-            timeout=30,
+            timeout=90,
             capture_output=True,
         )
         return (tmp / "calls.log").read_text().splitlines()

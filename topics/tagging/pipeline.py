@@ -327,6 +327,19 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
     return None
 
 
+_MODIFIER = re.compile(r"((?: [a-z]+){0,2}) ")
+
+
+def _modifies(text: str, end: int, starts: set[int]) -> bool:
+    """Whether the name ending at `end` only qualifies the next one: "Hezbollah network
+    Al-Manar", "Owner of Segway Jimi Heselden". Not "Brazil's Senate": that is still Brazil."""
+    found = _MODIFIER.match(text, end)
+    if found is None or found.end() not in starts:
+        return False
+    words = found.group(1).split()
+    return not words or words[-1] in ROLE_KINDS or words[-1] in WEAK_PERSON_ROLES
+
+
 def _decide_kind(group: "_Group", text: str, places: dict[int, int]) -> None:
     """The model's labels (group.votes) and the context of every mention, weighed."""
     votes = dict(group.votes)
@@ -586,6 +599,16 @@ class Tagger:
                 continue
             if group.kind == "person" or fold(words[-1]) not in surnames:
                 surnames[fold(words[-1])] = group
+        # "Malala" for Malala Yousafzai, "Jo" for Jo Myong Rok, "Abou Zeid" for Abdelhamid
+        # Abou Zeid: a person's first name or last words, when no other person shares them.
+        people: dict[str, _Group | None] = {}
+        for group in loose.values():
+            words = group.name.split()
+            if group.kind != "person" or not 2 <= len(words) <= 4:
+                continue
+            for part in {words[0], *(" ".join(words[i:]) for i in range(1, len(words) - 1))}:
+                key = fold(part)
+                people[key] = None if people.get(key, group) is not group else group
         organisations = [
             g for g in groups + list(loose.values())
             if g.kind == "organisation" and len(g.name.split()) >= 2
@@ -599,6 +622,8 @@ class Tagger:
                 target = surnames[folded]
                 if target.kind != "person" and group.kind != "person":
                     target = None  # "Redstone" is not the surname of "Tana Redstone Capital"
+            elif people.get(folded) not in (None, group) and group.kind != "place":
+                target = people[folded]
             elif is_acronym(group.name) and group.name.replace(".", "") in acronyms:
                 target = acronyms[group.name.replace(".", "")]
             else:
@@ -613,7 +638,11 @@ class Tagger:
                 target.mentions.sort(key=lambda m: m.start)
                 # A name met again by its last word is a person's; by its initials or its
                 # first words, an organisation's: whatever the model called the short form.
-                kind = "person" if target is surnames.get(folded) else "organisation"
+                kind = (
+                    "person"
+                    if target is surnames.get(folded) or target is people.get(folded)
+                    else "organisation"
+                )
                 target.votes[kind] = target.votes.get(kind, 0.0) + sum(group.votes.values())
                 continue
             kept.append(group)
@@ -628,7 +657,7 @@ class Tagger:
                     "person" if _titled(group.name, text) else group.kind
                 )
         groups += kept
-        self._title_mentions(groups, text)
+        self._title_mentions(groups, text, layout)
         for group in groups:
             group.prominent = any(
                 layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
@@ -676,9 +705,10 @@ class Tagger:
             group.mentions.sort(key=lambda m: m.start)
 
     @staticmethod
-    def _title_mentions(groups: list[_Group], text: str) -> None:
+    def _title_mentions(groups: list[_Group], text: str, layout: _Layout) -> None:
         """ "the chancellor", "the governor": a mention of the one person the story gave that
-        title ("Chancellor Ilse Brandt"); when two people share it, of neither."""
+        title ("Chancellor Ilse Brandt"); when two people share it, of neither. A headline
+        may name the title alone ("Indian foreign minister criticised"): that too."""
         holders: dict[str, list[_Group]] = {}
         for group in groups:
             if group.kind != "person":
@@ -701,13 +731,19 @@ class Tagger:
             for title in titles - _VAGUE_TITLES:
                 holders.setdefault(title, []).append(group)
         taken = _Spans((m.start, m.end) for g in groups for m in g.mentions)
+        head = next((p[:2] for p in layout.parts if p[2] == "headline"), None)
         for title, owners in holders.items():
             if len(owners) != 1:
                 continue
-            for found in re.finditer(rf"\b[Tt]he {re.escape(title)}\b(?! of\b)(?!,? [A-Z])", text):
-                if taken.claim(found.start(), found.end()):
+            found = list(re.finditer(rf"\b[Tt]he {re.escape(title)}\b(?! of\b)(?!,? [A-Z])", text))
+            if head is not None:
+                found += re.finditer(
+                    rf"\b{re.escape(title)}\b(?!,? [A-Z])", text[: head[1]], re.IGNORECASE
+                )
+            for match in found:
+                if taken.claim(match.start(), match.end()):
                     owners[0].mentions.append(
-                        _Mention(found.start(), found.end(), found.group(), "person")
+                        _Mention(match.start(), match.end(), match.group(), "person")
                     )
             owners[0].mentions.sort(key=lambda m: m.start)
 
@@ -818,6 +854,7 @@ class Tagger:
         if lead is not None:
             stop = text.find(". ", lead[0], lead[1])
             lead_end = stop if stop != -1 else lead[1]
+        starts = {m.start for g in named for m in g.mentions}
         firsts: dict[str, tuple[int, int]] = {}  # zone -> (position, group id), first non-setting
         settings: dict[int, bool] = {}
         head_at: dict[int, int] = {}
@@ -833,6 +870,8 @@ class Tagger:
                         head_at[id(g)] = m.start
                 if setting or m.demonym or (zone == "lead" and _is_dateline(text, m)):
                     continue
+                if zone in ("headline", "lead") and _modifies(text, m.end, starts):
+                    continue  # "Al-Qaeda commander Abou Zeid killed": the commander is
                 where = "lead_sentence" if zone == "lead" and m.start < lead_end else zone
                 if where not in firsts or m.start < firsts[where][0]:
                     firsts[where] = (m.start, id(g))
@@ -955,7 +994,7 @@ class Tagger:
         scored = [c for c in named if c.features]
         if self.salience is not None and scored:
             model = self.salience.primary
-            return max(scored, key=lambda c: (model.score(c.features), c.salience))
+            return max(scored, key=lambda c: (model.linear(c.features), c.salience))
         curated = [c for c in named if c.key is not None]
         # A registry topic is preferred, but not one far behind a newcomer the story is about.
         if curated and curated[0].salience >= CURATED_PRIMARY_SHARE * named[0].salience:

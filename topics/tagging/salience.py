@@ -45,10 +45,14 @@ class SalienceModel:
     bias: float
     features: tuple[str, ...] = FEATURES
 
-    def score(self, values: dict[str, float]) -> float:
-        z = self.bias + sum(
+    def linear(self, values: dict[str, float]) -> float:
+        """The model's log-odds: what a choice among candidates compares (never saturates)."""
+        return self.bias + sum(
             w * values.get(f, 0.0) for f, w in zip(self.features, self.weights, strict=True)
         )
+
+    def score(self, values: dict[str, float]) -> float:
+        z = self.linear(values)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def as_dict(self) -> dict[str, object]:
@@ -113,3 +117,54 @@ def fit(
         if float(np.abs(step).max()) < 1e-10:
             break
     return SalienceModel([float(v) for v in w[:-1]], float(w[-1]))
+
+
+def fit_choice(
+    stories: Sequence[Sequence[dict[str, float]]],
+    chosen: Sequence[Sequence[float]],
+    *,
+    l2: float = 1.0,
+    iterations: int = 50,
+) -> SalienceModel:
+    """A conditional logit (one choice among each story's candidates), by Newton's method:
+    P(candidate i is the primary) = softmax(w·x) over its story's candidates. It learns what
+    makes one topic beat the others of the same story, which an independent logistic model
+    of "is it the primary" does not. `chosen` weighs each candidate (summing to 1 per story);
+    stories without a chosen candidate teach nothing and are skipped. No bias: it cancels."""
+    import numpy as np
+
+    data = [
+        (np.array([[row.get(f, 0.0) for f in FEATURES] for row in rows], dtype=float),
+         np.array(weights, dtype=float) / sum(weights))
+        for rows, weights in zip(stories, chosen, strict=True)
+        if rows and sum(weights) > 0
+    ]  # fmt: skip
+
+    def loss(w: "np.ndarray") -> float:
+        total = 0.5 * l2 * float(w @ w)
+        for x, t in data:
+            z = x @ w
+            top = z.max()
+            total -= float(t @ (z - top - np.log(np.exp(z - top).sum())))
+        return total
+
+    w = np.zeros(len(FEATURES))
+    for _ in range(iterations):
+        gradient = l2 * w
+        hessian = l2 * np.eye(len(w))
+        for x, t in data:
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            gradient = gradient + x.T @ (p - t)
+            hessian = hessian + x.T @ (np.diag(p) - np.outer(p, p)) @ x
+        step = np.linalg.solve(hessian, gradient)
+        # Newton's full step may overshoot where the data nearly separate: halve it until the
+        # loss falls (it always does for a small enough step: the loss is convex).
+        before, scale = loss(w), 1.0
+        while scale > 1e-6 and loss(w - scale * step) > before:
+            scale /= 2
+        w -= scale * step
+        if float(np.abs(scale * step).max()) < 1e-10:
+            break
+    return SalienceModel([float(v) for v in w], 0.0)

@@ -106,7 +106,10 @@ def clean_name(name: str, *, person: bool = False) -> str:
             words = words[joins[-1] + 1 :]
     drop = TITLE_WORDS | {"the"} if person else {"the"}
     while len(words) > 1 and (
-        fold(words[0]).rstrip(".") in drop or (person and fold(words[0]).rstrip("s") in drop)
+        fold(words[0]).rstrip(".") in drop
+        or (person and fold(words[0]).rstrip("s") in drop)
+        # "Teenager Malia Osei" in a headline: a role the model took into the name
+        or (person and len(words) > 2 and ROLE_KINDS.get(fold(words[0])) == "person")
     ):
         words.pop(0)
     name = " ".join(words).strip(_EDGES)

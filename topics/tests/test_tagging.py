@@ -1,6 +1,8 @@
 """The pure pipeline: text and a small registry in, candidates out. The spaCy model is the real
 one (loaded once per test process); the fallback tests run without it."""
 
+from typing import Any
+
 from django.conf import settings
 from django.test import SimpleTestCase
 
@@ -205,6 +207,8 @@ class NamesAndKindsTests(SimpleTestCase):
     def test_titles_inside_the_models_span_are_cut(self) -> None:
         self.assertEqual(clean_name("State for Defence Des Browne", person=True), "Des Browne")
         self.assertEqual(clean_name("Cardinals Marc Ouellet", person=True), "Marc Ouellet")
+        self.assertEqual(clean_name("Teenager Malia Osei", person=True), "Malia Osei")
+        self.assertEqual(clean_name("Driver Osei", person=True), "Driver Osei")
         self.assertEqual(clean_name("Harbour City &mdash;"), "Harbour City")
 
     def test_the_names_own_words_decide_its_kind(self) -> None:
@@ -339,3 +343,144 @@ class SubjectTests(SimpleTestCase):
                                   body=["Kisumu will bid for the Olympics in 2036."]))  # fmt: skip
         self.assertIn("Olympic Games", by_name(games), "the registry's name, not the model's")
         self.assertNotIn("Olympics", by_name(games))
+
+
+class KindEvidenceTests(SimpleTestCase):
+    """A name's kind from the words around its mentions, not from one label."""
+
+    def test_roles_and_appositions_decide_the_kind(self) -> None:
+        from topics.tagging.pipeline import _cue
+
+        def cue(text: str, name: str, places: dict[int, int] | None = None) -> Any:
+            at = text.index(name)
+            return _cue(text, at, at + len(name), places or {})
+
+        self.assertEqual(cue("money from Olvaro, a large Welsh cider company.", "Olvaro")[0],
+                         "organisation")  # fmt: skip
+        self.assertEqual(
+            cue("the charity Brightwell Aid said", "Brightwell Aid")[0], "organisation"
+        )
+        self.assertEqual(cue("Congresswoman Delia Farrant was hurt", "Delia Farrant")[0], "person")
+        self.assertEqual(cue("Tam Oduya, Kenya's envoy to the UN, spoke", "Tam Oduya")[0], "person")
+        self.assertEqual(cue("Tam Oduya, U.S. envoy to Accra, spoke", "Tam Oduya")[0], "person")
+        self.assertEqual(cue("Oren Valdés, 54, said", "Oren Valdés")[0], "person")
+        self.assertEqual(cue("the town of Westerholm flooded", "Westerholm")[0], "place")
+        text = "a shooting in Carrowby, Arizona. Police"
+        at = text.index("Arizona")
+        self.assertEqual(cue(text, "Carrowby", {at: at + len("Arizona")}), ("place", 2.5))
+        # Not a place: "James Orr, U.S. envoy" names his country, it does not place him.
+        text = "James Orr, U.S. envoy, said"
+        self.assertEqual(cue(text, "James Orr", {11: 15})[0], "person")
+        # A company may be an owner or a rival: weak evidence of a person, outvoted by labels.
+        self.assertEqual(cue("by Halvard, the owner of Teleko, and", "Teleko"), None)
+        self.assertEqual(cue("said rival Ama Quaye", "Ama Quaye"), ("person", 1.0))
+        # A comma after an organisation's role starts a new clause unless the name closes it.
+        self.assertIsNone(cue("In a letter to the company, Ruth Obi said", "Ruth Obi"))
+        self.assertEqual(cue("the company, Vantra, said", "Vantra")[0], "organisation")
+
+    def test_context_outweighs_the_models_label_in_a_story(self) -> None:
+        article = Article(
+            headline="Teenager Malia Osei leaves hospital",
+            body=[
+                "Pakistani schoolgirl Malia Osei left hospital in Birmingham on Friday, doctors "
+                "said.",
+                "Osei was shot on a school bus last year. Malia thanked the nurses.",
+                "Money came from Olvaro, a large Welsh cider company. Olvaro gave £2,000.",
+            ],
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["Malia Osei"].kind, "person")
+        self.assertIn("Osei", found["Malia Osei"].forms, "the surname folds into the name")
+        self.assertEqual(found["Olvaro"].kind, "organisation")
+
+    def test_a_name_with_an_adjective_of_its_own_is_a_place(self) -> None:
+        article = Article(
+            body=[
+                "Border guards stopped Velmarian goods at the crossing with Velmaria.",
+                "Velmaria said the Velmarian trucks carried fruit.",
+            ]
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["Velmaria"].kind, "place")
+
+    def test_a_plural_title_before_a_list_of_names_is_cut(self) -> None:
+        article = Article(
+            headline="Bookmakers favour Cardinals Mateo Larraz and Peter Oduya",
+            body=[
+                "Bookmakers favour Cardinals Mateo Larraz, Peter Oduya and Ivo Brandt.",
+                "Larraz said nothing. Oduya prayed.",
+            ],
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["Mateo Larraz"].kind, "person")
+        self.assertNotIn("Cardinals Mateo Larraz", found)
+
+
+class HeadlineSubjectTests(SimpleTestCase):
+    def test_a_name_that_qualifies_the_next_is_not_the_headlines_subject(self) -> None:
+        article = Article(
+            headline="Kestrel Energy founder Amara Diallo dies aged 71",
+            body=[
+                "Amara Diallo, who founded Kestrel Energy in 1990, died on Sunday.",
+                "Kestrel Energy said Diallo had been ill.",
+            ],
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["Amara Diallo"].features["headline_first"], 1.0)
+        self.assertEqual(found["Kestrel Energy"].features["headline_first"], 0.0)
+
+    def test_a_possessive_still_leads_the_headline(self) -> None:
+        article = Article(
+            headline="France's Senate passes the farm bill",
+            body=["The French Senate passed the bill on Tuesday.", "France will now act."],
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["France"].features["headline_first"], 1.0)
+
+
+class ChoiceModelTests(SimpleTestCase):
+    def test_the_primary_model_learns_which_candidate_beats_the_others(self) -> None:
+        from topics.tagging.salience import fit_choice
+
+        # In every story the headline's subject is chosen; mentions alone do not decide.
+        stories = [
+            [{"headline_first": 1.0, "mentions": 0.3}, {"mentions": 1.0}, {"mentions": 0.5}]
+            for _ in range(30)
+        ]
+        chosen = [[1.0, 0.0, 0.0] for _ in stories]
+        model = fit_choice(stories, chosen)
+        self.assertEqual(model, fit_choice(stories, chosen), "deterministic")
+        self.assertGreater(
+            model.linear({"headline_first": 1.0, "mentions": 0.3}),
+            model.linear({"mentions": 1.0}),
+        )
+        self.assertEqual(model.bias, 0.0)
+        # Stories with nothing chosen teach nothing.
+        self.assertEqual(fit_choice([[{"mentions": 1.0}]], [[0.0]]).weights, [0.0] * 18)
+
+
+class PersonFoldingTests(SimpleTestCase):
+    def test_a_first_name_or_last_words_join_the_one_person_who_has_them(self) -> None:
+        article = Article(
+            headline="Dancer Lottie Brennan wins the final",
+            body=[
+                "Lottie Brennan won the dance final on Saturday night in Leeds.",
+                "Lottie said she cried. Brennan thanked her partner.",
+            ],
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(
+            set(found["Lottie Brennan"].forms), {"Lottie", "Brennan", "Lottie Brennan"}
+        )
+        story = [
+            "Abdel Karim Bou Nasr, a rebel commander, was killed in a raid on Sunday.",
+            "Bou Nasr had led the group since 2009. Soldiers said Bou Nasr fired first.",
+        ]
+        found = by_name(tagger().tag(Article(body=story)))
+        self.assertIn("Bou Nasr", found["Abdel Karim Bou Nasr"].forms)
+        self.assertNotIn("Bou Nasr", found)
+        # Two people share "Bou Nasr": it is neither's.
+        found = by_name(
+            tagger().tag(Article(body=[*story, "His brother Yusuf Bou Nasr was away."]))
+        )
+        self.assertNotIn("Bou Nasr", found["Abdel Karim Bou Nasr"].forms)

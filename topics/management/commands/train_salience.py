@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tidings.progress import Progress
 from topics.actions import current_tagger
 from topics.tagging import Article, Candidate
-from topics.tagging.salience import MODEL_PATH, Salience, fit
+from topics.tagging.salience import MODEL_PATH, Salience, fit, fit_choice
 
 
 class Command(BaseCommand):
@@ -24,8 +24,15 @@ class Command(BaseCommand):
         parser.add_argument("--sel", type=Path, required=True, metavar="PATH", help="sel-dev.jsonl")
         parser.add_argument("--out", type=Path, default=MODEL_PATH, help="default: %(default)s")
         parser.add_argument("--folds", type=int, default=5)
-        parser.add_argument("--l2", type=float, default=1.0, help="the penalty on the weights")
+        parser.add_argument(
+            "--l2", type=float, default=5.0,
+            help="the penalty on the weights (chosen by the cross-validated figures)",
+        )  # fmt: skip
         parser.add_argument("--dry-run", action="store_true", help="print figures, write nothing")
+        parser.add_argument(
+            "--held-out", type=Path, metavar="PATH",
+            help="write the held-out predictions here, for the scorer's --per-doc analysis",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["sel"]
@@ -65,10 +72,19 @@ class Command(BaseCommand):
         l2 = options["l2"]
 
         def fitted(indices: list[int]) -> Salience:
-            return Salience(
-                *(fit([rows[i] for i in indices], [targets[t][i] for i in indices], l2=l2)
-                  for t in ("ranking", "primary"))
-            )  # fmt: skip
+            ranking = fit(
+                [rows[i] for i in indices], [targets["ranking"][i] for i in indices], l2=l2
+            )
+            # The primary: one choice per story, among that story's candidates.
+            stories: dict[int, list[int]] = {}
+            for i in indices:
+                stories.setdefault(owner[i], []).append(i)
+            primary = fit_choice(
+                [[rows[i] for i in members] for members in stories.values()],
+                [[targets["primary"][i] for i in members] for members in stories.values()],
+                l2=l2,
+            )
+            return Salience(ranking, primary)
 
         folds = max(2, options["folds"])
         # Each article is scored by the tagger as it would run with a model fitted without it.
@@ -85,6 +101,10 @@ class Command(BaseCommand):
         model = fitted(list(range(len(rows))))
         self._report("rules (no model)", scorer, records, tagged)
         self._report(f"model, {folds}-fold held out", scorer, records, held_out)
+        if options["held_out"] is not None:
+            with options["held_out"].open("w", encoding="utf-8") as handle:
+                for record, topics in _predictions(records, held_out).items():
+                    handle.write(json.dumps({"id": record, "topics": topics}) + "\n")
         in_sample = rules.with_salience(model).tag_many(articles)
         self._report("model, fitted on all (in-sample)", scorer, records, in_sample)
         for label, part in (("ranking", model.ranking), ("primary", model.primary)):
@@ -100,13 +120,7 @@ class Command(BaseCommand):
 
     def _report(self, label: str, scorer: ModuleType, records: list[dict[str, Any]],
                 tagged: list[list[Candidate]]) -> None:  # fmt: skip
-        pred = {
-            record["id"]: [
-                {"name": c.name, "salience": c.salience, "role": c.role, "kind": c.kind}
-                for c in candidates
-            ]
-            for record, candidates in zip(records, tagged, strict=True)
-        }
+        pred = _predictions(records, tagged)
         figures, _ = scorer.score(records, pred)
         kinds, _ = scorer.kind_accuracy(records, pred)
         self.stdout.write(
@@ -114,6 +128,19 @@ class Command(BaseCommand):
             f"primary hit {figures['primary_hit']:.3f} (source primary "
             f"{figures['source_primary_hit']:.3f}); kinds right {kinds:.3f}"
         )
+
+
+def _predictions(
+    records: list[dict[str, Any]], tagged: list[list[Candidate]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The scorer's shape: topics by article id."""
+    return {
+        record["id"]: [
+            {"name": c.name, "salience": c.salience, "role": c.role, "kind": c.kind}
+            for c in candidates
+        ]
+        for record, candidates in zip(records, tagged, strict=True)
+    }
 
 
 def _article(record: dict[str, Any]) -> Article:
