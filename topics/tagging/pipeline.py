@@ -327,6 +327,7 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
     return None
 
 
+_ADJECTIVE = re.compile(r"\b([A-Z][\w-]+) [a-z]")
 _MODIFIER = re.compile(r"((?: [a-z]+){0,2}) ")
 
 
@@ -340,18 +341,17 @@ def _modifies(text: str, end: int, starts: set[int]) -> bool:
     return not words or words[-1] in ROLE_KINDS or words[-1] in WEAK_PERSON_ROLES
 
 
-def _decide_kind(group: "_Group", text: str, places: dict[int, int]) -> None:
+def _decide_kind(group: "_Group", text: str, places: dict[int, int], adjectives: set[str]) -> None:
     """The model's labels (group.votes) and the context of every mention, weighed."""
     votes = dict(group.votes)
     for m in group.mentions:
         cue = _cue(text, m.start, m.end, places)
         if cue is not None:
             votes[cue[0]] = votes.get(cue[0], 0.0) + cue[1]
-    if " " not in group.name and group.name[-1:] in "aeo" and len(group.name) > 3:
+    name = group.name
+    if " " not in name and len(name) > 3 and {name + "n", name + "an", name + "ian"} & adjectives:
         # "Transnistrian goods": a name with an adjective of its own is a place's.
-        adjective = re.search(rf"\b{re.escape(group.name)}(?:n|an|ian) [a-z]", text)
-        if adjective is not None:
-            votes["place"] = votes.get("place", 0.0) + CUE_VOTE
+        votes["place"] = votes.get("place", 0.0) + CUE_VOTE
     if votes:
         group.kind = max(votes, key=lambda kind: votes[kind])
 
@@ -575,6 +575,8 @@ class Tagger:
                 loose.setdefault(fold(m.text), _Group(m.text, m.kind, None)).mentions.append(m)
         groups = list(by_key.values())
         places = {m.start: m.end for g in groups if g.kind == "place" for m in g.mentions}
+        # Capitalised words used as adjectives ("Transnistrian goods"), found in one pass.
+        adjectives = set(_ADJECTIVE.findall(text))
         for group in loose.values():
             # The model may label one name differently in two places; its labels and the
             # words around each mention vote. A tie goes to the first mention's label, never
@@ -586,7 +588,7 @@ class Tagger:
             if 2 <= len(words) <= 3 and fold(words[-1]) in loose:
                 # Met again by its last word alone ("Ouattara's appointee"): like a person.
                 group.votes["person"] = group.votes.get("person", 0.0) + WEAK_CUE_VOTE
-            _decide_kind(group, text, places)
+            _decide_kind(group, text, places, adjectives)
             if len(group.mentions) > 1:
                 group.name = max((m.text for m in group.mentions), key=len)
         # Surnames and acronyms join the fuller name the same story uses.
@@ -651,7 +653,7 @@ class Tagger:
             # Every mention now counts, the model's and those it missed; then the name's own
             # words, which outweigh any label ("Tigris River" is a place); then a title
             # before its last word anywhere in the story ("Ms Yousafzai").
-            _decide_kind(group, text, places)
+            _decide_kind(group, text, places, adjectives)
             if group.kind in ("person", "organisation", "place"):
                 group.kind = kind_from_words(group.name) or (
                     "person" if _titled(group.name, text) else group.kind
