@@ -277,12 +277,14 @@ def _is_dateline(text: str, mention: _Mention) -> bool:
 _PERSON_TITLE = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|President|Senator|Governor|Mayor|Judge)\.?\s+"
 
 
-def _titled(name: str, text: str) -> bool:
-    """A two- or three-word name whose surname the story puts a person's title before."""
+_TITLED = re.compile(rf"\b{_PERSON_TITLE}([A-Z][\w'-]*)\b")
+
+
+def _titled(name: str, titled: set[str]) -> bool:
+    """A two- or three-word name whose surname the story puts a person's title before
+    (`titled`: the words after a title anywhere in the story, found in one pass)."""
     words = name.split()
-    if not 2 <= len(words) <= 3 or not words[-1][:1].isupper():
-        return False
-    return re.search(rf"\b{_PERSON_TITLE}{re.escape(words[-1])}\b", text) is not None
+    return 2 <= len(words) <= 3 and words[-1] in titled
 
 
 def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, float] | None:
@@ -649,6 +651,7 @@ class Tagger:
                 continue
             kept.append(group)
         self._recount(groups + kept, text)
+        titled = set(_TITLED.findall(text))
         for group in kept:
             # Every mention now counts, the model's and those it missed; then the name's own
             # words, which outweigh any label ("Tigris River" is a place); then a title
@@ -656,7 +659,7 @@ class Tagger:
             _decide_kind(group, text, places, adjectives)
             if group.kind in ("person", "organisation", "place"):
                 group.kind = kind_from_words(group.name) or (
-                    "person" if _titled(group.name, text) else group.kind
+                    "person" if _titled(group.name, titled) else group.kind
                 )
         groups += kept
         self._title_mentions(groups, text, layout)
