@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet
@@ -10,8 +12,12 @@ from topics.models import StoryTopic, Topic
 from topics.signals import stories_retopiced
 from topics.tagging import Article, Candidate, Entry, Tagger
 from topics.tagging.model import load_model
+from topics.tagging.pipeline import NAMED_KINDS
 from topics.tagging.quotes import Quote
 from topics.tagging.salience import Salience
+from topics.tagging.text import kind_from_words
+
+log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -85,8 +91,11 @@ _ROLE_RANK: dict[str, int] = {
 
 
 def registry_entries() -> list[Entry]:
-    topics = Topic.objects.live().values_list("slug", "name", "kind", "aliases")
-    return [Entry(slug, name, kind, tuple(aliases)) for slug, name, kind, aliases in topics]
+    topics = Topic.objects.live().values_list("slug", "name", "kind", "aliases", "reviewed")
+    return [
+        Entry(slug, name, kind, tuple(aliases), reviewed)
+        for slug, name, kind, aliases, reviewed in topics
+    ]
 
 
 def rejected_names() -> set[str]:
@@ -222,6 +231,7 @@ def apply_tags(
         elif candidate.quoted:
             row.quoted = True
     StoryTopic.objects.bulk_create(new.values())
+    _weigh_kinds([row.topic for row in new.values() if not row.topic.reviewed])
     if quotes is not None:
         _save_quotes(story, quotes, by_name)
     tagger_primary = next(
@@ -234,6 +244,38 @@ def apply_tags(
     if editor_primary is not None:
         sync_primary_topic(story)
     stories_retopiced.send(sender=Story, story_ids=[story.pk])
+
+
+# How many of an unreviewed topic's latest stories decide its kind.
+KIND_EVIDENCE_STORIES = 200
+
+
+def _weigh_kinds(topics: list[Topic]) -> None:
+    """An unreviewed topic's kind is what the evidence of its latest stories says, taken
+    together (each story's votes: the model's labels and the words around the mentions), not
+    what its first story guessed. Reviewed topics are final: the editor's kind wins. A kind
+    that changes rebuilds every process's tagger (the registry's stamp moves)."""
+    for topic in topics:
+        if topic.kind not in NAMED_KINDS or kind_from_words(topic.name):
+            continue
+        tally: dict[str, float] = {topic.kind: 0.0}  # a tie keeps the kind it has
+        rows = StoryTopic.objects.filter(topic=topic, origin=StoryTopic.Origin.TAGGER)
+        for evidence in rows.order_by("-id").values_list("evidence", flat=True)[
+            :KIND_EVIDENCE_STORIES
+        ]:
+            votes = evidence.get("kind_votes") if isinstance(evidence, dict) else None
+            for kind, vote in (votes if isinstance(votes, dict) else {}).items():
+                if kind in NAMED_KINDS and isinstance(vote, int | float):
+                    tally[kind] = tally.get(kind, 0.0) + float(vote)
+        best = max(tally, key=lambda kind: tally[kind])
+        if best != topic.kind:
+            log.info(
+                "topic %s: kind %s → %s on its stories' evidence", topic.slug, topic.kind, best
+            )
+            Topic.objects.filter(pk=topic.pk, reviewed=False).update(
+                kind=best, updated_at=timezone.now()
+            )
+            topic.kind = best
 
 
 def _save_quotes(story: Story, quotes: list[Quote], topics: dict[str, Topic | None]) -> None:

@@ -83,6 +83,8 @@ class TopicAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Topic, form: Any, change: bool) -> None:
         survivor = obj.merged_into if "merged_into" in form.changed_data else None
+        if change and "kind" in form.changed_data:
+            obj.reviewed = True  # an editor's kind is final: later stories no longer weigh it
         if survivor is None:
             super().save_model(request, obj, form, change)
             if change and "name" in form.changed_data:  # stories are found by its name

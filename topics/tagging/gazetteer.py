@@ -22,6 +22,9 @@ class Entry:
     name: str
     kind: str
     aliases: tuple[str, ...] = ()
+    # An editor has checked it: its kind is final. An unreviewed topic (the tagger made it)
+    # has its kind weighed again on every story, from the words around its mentions.
+    reviewed: bool = True
 
 
 @dataclass(frozen=True)

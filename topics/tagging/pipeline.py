@@ -100,6 +100,9 @@ _APPOSITION = re.compile(
 _CLAUSE_END = re.compile(r"[,.;:)\n]|$")
 _AGE_AFTER = re.compile(r"^(?:, \d{1,3},| \(\d{1,3}\)|, who\b)")
 _NEAR_BEFORE = re.compile(r"\b(?:near|outside|in|across) $")
+NAMED_KINDS = frozenset({"person", "organisation", "place"})
+# An unreviewed topic's kind so far, in one story: as strong as two labels.
+REGISTRY_PRIOR = 2.0
 # One cue outweighs two labels: the model's labels of one name err together.
 LABEL_VOTE, CUE_VOTE, WEAK_CUE_VOTE = 1.0, 2.5, 1.0
 _CREDIT_SPLIT = re.compile(r"[/,;:|()]|\b(?:photograph|photo|picture|by|and|via|for)\b", re.I)
@@ -128,6 +131,9 @@ class Candidate:
     listed: bool = False  # named in the page's own topic list
     features: dict[str, float] = field(default_factory=dict, repr=False)
     quoted: int = 0  # how many of the story's quotes it said
+    # This story's evidence of its kind: the model's labels and the words around its mentions,
+    # weighed (see _cue). Empty for a reviewed registry topic, whose kind is final.
+    kind_votes: dict[str, float] = field(default_factory=dict, repr=False)
 
     def evidence(self) -> dict[str, Any]:
         """Why it was proposed, for the editors (the admin's story topics list)."""
@@ -136,7 +142,14 @@ class Candidate:
             "forms": self.forms[:6],
             "salience": self.salience,
             "kind": self.kind,
-            "kind_from": "the registry" if self.key else "the model's labels, by majority",
+            "kind_from": (
+                "the words around its mentions and the model's labels"
+                if self.kind_votes
+                else "the registry"
+                if self.key
+                else "the model's labels"
+            ),
+            "kind_votes": {kind: round(vote, 2) for kind, vote in self.kind_votes.items()},
             "listed_by_page": self.listed,
         }
 
@@ -209,6 +222,7 @@ class _Mention:
     kind: str
     key: str | None = None
     demonym: bool = False  # "Kenyan" for Kenya: a mention of it, never the sentence's subject
+    label: str | None = None  # a registry mention's kind by the model's label, where it has one
 
 
 @dataclass
@@ -224,6 +238,7 @@ class _Group:
     quotes: int = 0  # the story's direct quotes it is the speaker of
     subject: bool = False  # a named subject ("Ramadan"): a theme, ranked like a name
     votes: dict[str, float] = field(default_factory=dict)  # the model's labels, by kind
+    kind_votes: dict[str, float] = field(default_factory=dict)  # labels and context, weighed
 
     @property
     def named(self) -> bool:
@@ -354,6 +369,7 @@ def _decide_kind(group: "_Group", text: str, places: dict[int, int], adjectives:
     if " " not in name and len(name) > 3 and {name + "n", name + "an", name + "ian"} & adjectives:
         # "Transnistrian goods": a name with an adjective of its own is a place's.
         votes["place"] = votes.get("place", 0.0) + CUE_VOTE
+    group.kind_votes = votes
     if votes:
         group.kind = max(votes, key=lambda kind: votes[kind])
 
@@ -524,7 +540,10 @@ class Tagger:
                     len(fold(m.text)) < len(fold(name)) for m in inside
                 )
                 if not longer:
-                    continue  # the registry knows better
+                    for m in inside:  # the registry knows better; its label is evidence still
+                        if start <= m.start and m.end <= end:
+                            m.label = kind
+                    continue
                 # "Bank of England", "Michael Jordan", "New Jersey": not the registry's hit.
                 dropped.update(bisect.bisect_left(starts, m.start) for m in inside)
             folded = fold(name)
@@ -579,6 +598,20 @@ class Tagger:
         places = {m.start: m.end for g in groups if g.kind == "place" for m in g.mentions}
         # Capitalised words used as adjectives ("Transnistrian goods"), found in one pass.
         adjectives = set(_ADJECTIVE.findall(text))
+        for group in groups:
+            entry = self.gazetteer.entries[group.key or ""]
+            if entry.reviewed or entry.kind not in NAMED_KINDS or kind_from_words(entry.name):
+                continue  # final: an editor's, or the name's own words ("Marrow River")
+            # A topic the tagger made and no editor has checked: this story's labels and
+            # context weigh in, beside the kind it has so far (which wins a tie).
+            for m in group.mentions:
+                if m.label in NAMED_KINDS:
+                    group.votes[m.label] = group.votes.get(m.label, 0.0) + LABEL_VOTE
+            _decide_kind(group, text, places, adjectives)
+            weighed = {entry.kind: REGISTRY_PRIOR}
+            for kind, vote in group.kind_votes.items():
+                weighed[kind] = weighed.get(kind, 0.0) + vote
+            group.kind = max(weighed, key=lambda kind: weighed[kind])
         for group in loose.values():
             # The model may label one name differently in two places; its labels and the
             # words around each mention vote. A tie goes to the first mention's label, never
@@ -657,10 +690,14 @@ class Tagger:
             # words, which outweigh any label ("Tigris River" is a place); then a title
             # before its last word anywhere in the story ("Ms Yousafzai").
             _decide_kind(group, text, places, adjectives)
-            if group.kind in ("person", "organisation", "place"):
-                group.kind = kind_from_words(group.name) or (
-                    "person" if _titled(group.name, titled) else group.kind
-                )
+            if group.kind in NAMED_KINDS:
+                by_words = kind_from_words(group.name)
+                if by_words is not None:
+                    group.kind, group.kind_votes = by_words, {}  # the name decides, for good
+                elif _titled(group.name, titled):
+                    group.kind = "person"
+                    # "Ms Yousafzai": a title outweighs all else the story says
+                    group.kind_votes["person"] = sum(group.kind_votes.values()) + CUE_VOTE
         groups += kept
         self._title_mentions(groups, text, layout)
         for group in groups:
@@ -926,6 +963,7 @@ class Tagger:
                 forms=sorted({m.text for m in g.mentions if g.kind != "theme"}),
                 features=g.features,
                 quoted=g.quotes,
+                kind_votes=dict(g.kind_votes) if g.kind in NAMED_KINDS else {},
             )
             for g in groups
         ]

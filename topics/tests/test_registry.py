@@ -293,3 +293,47 @@ class EditorMemoryTests(BaseTestCase):
         page = self.client.get(f"/admin/topics/storytopic/?story__id__exact={story.id}")
         self.assertContains(page, "mentions (")
         self.assertContains(page, "kind ")
+
+    def test_an_unreviewed_topics_kind_follows_its_stories_evidence(self) -> None:
+        # The tagger made it an organisation from its first story; no editor has checked it.
+        topic = Topic.objects.create(
+            name="Halden Rusk", slug="halden-rusk", kind=Topic.Kind.ORGANISATION, reviewed=False
+        )
+        body = (
+            "Congresswoman Halden Rusk left hospital on Friday, her doctors said. Halden Rusk, "
+            "54, thanked the nurses.\n\nRusk said she would return to work in May."
+        )
+        first = self.story("Halden Rusk leaves hospital", body)
+        row = tagged(first)["halden-rusk"]
+        self.assertEqual(row.evidence["kind"], "person", "this story's evidence outweighs it")
+        self.assertGreater(row.evidence["kind_votes"]["person"], 2)
+        topic.refresh_from_db()
+        self.assertEqual(topic.kind, Topic.Kind.PERSON, "the stories' evidence, taken together")
+        # An editor's kind is final: the admin marks it reviewed, and stories no longer move it.
+        self.client.force_login(self.bob)
+        response = self.client.post(
+            reverse("admin:topics_topic_change", args=[topic.pk]),
+            {"name": topic.name, "slug": topic.slug, "kind": "organisation", "aliases": "[]",
+             "description": ""},
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 302)
+        topic.refresh_from_db()
+        self.assertTrue(topic.reviewed)
+        later = self.story("Halden Rusk returns", body.replace("Friday", "Monday"))
+        self.assertEqual(tagged(later)["halden-rusk"].evidence["kind_from"], "the registry")
+        topic.refresh_from_db()
+        self.assertEqual(topic.kind, Topic.Kind.ORGANISATION)
+
+    def test_one_story_does_not_flip_a_kind_its_earlier_stories_settled(self) -> None:
+        topic = Topic.objects.create(
+            name="Corvan Vale", slug="corvan-vale", kind=Topic.Kind.PLACE, reviewed=False
+        )
+        for day in ("Monday", "Tuesday", "Wednesday"):
+            self.story(f"Floods in Corvan Vale on {day}",
+                       f"Roads near Corvan Vale closed on {day}. The town of Corvan Vale "
+                       "waited for the water to fall.")  # fmt: skip
+        topic.refresh_from_db()
+        self.assertEqual(topic.kind, Topic.Kind.PLACE)
+        self.story("Corvan Vale speaks", "Ms Vale said the Corvan Vale plan was sound.")
+        topic.refresh_from_db()
+        self.assertEqual(topic.kind, Topic.Kind.PLACE, "three stories outweigh one")

@@ -484,3 +484,27 @@ class PersonFoldingTests(SimpleTestCase):
             tagger().tag(Article(body=[*story, "His brother Yusuf Bou Nasr was away."]))
         )
         self.assertNotIn("Bou Nasr", found["Abdel Karim Bou Nasr"].forms)
+
+
+class UnreviewedKindTests(SimpleTestCase):
+    def test_a_reviewed_kind_is_final_an_unreviewed_one_is_weighed_again(self) -> None:
+        article = Article(
+            headline="Halden Rusk leaves hospital",
+            body=[
+                "Congresswoman Halden Rusk left hospital on Friday. Halden Rusk, 54, thanked "
+                "the nurses.",
+                "Rusk said she would be back in May.",
+            ],
+        )
+        model = load_model(settings.TAGGING_MODEL)
+        for reviewed, kind in ((True, "organisation"), (False, "person")):
+            entry = Entry("halden-rusk", "Halden Rusk", "organisation", (), reviewed)
+            found = by_name(Tagger([*REGISTRY, entry], model).tag(article))["Halden Rusk"]
+            self.assertEqual(found.kind, kind, f"reviewed={reviewed}")
+            self.assertEqual(bool(found.kind_votes), not reviewed)
+        # The name's own words settle it, reviewed or not.
+        entry = Entry("rusk-river", "Rusk River", "place", (), False)
+        river = by_name(
+            Tagger([entry], model).tag(Article(body=["Mayor Rusk River said the plan was good."]))
+        )["Rusk River"]
+        self.assertEqual(river.kind, "place")
