@@ -134,6 +134,7 @@ class Candidate:
     # This story's evidence of its kind: the model's labels and the words around its mentions,
     # weighed (see _cue). Empty for a reviewed registry topic, whose kind is final.
     kind_votes: dict[str, float] = field(default_factory=dict, repr=False)
+    passing: bool = False  # a lone word kept for the ranking: never about, never primary
 
     def evidence(self) -> dict[str, Any]:
         """Why it was proposed, for the editors (the admin's story topics list)."""
@@ -239,6 +240,8 @@ class _Group:
     subject: bool = False  # a named subject ("Ramadan"): a theme, ranked like a name
     votes: dict[str, float] = field(default_factory=dict)  # the model's labels, by kind
     kind_votes: dict[str, float] = field(default_factory=dict)  # labels and context, weighed
+    mid_sentence: bool = False  # its first mention follows a lowercase word or a comma
+    passing: bool = False  # a lone word kept for the ranking only: never more than a mention
 
     @property
     def named(self) -> bool:
@@ -344,6 +347,7 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
     return None
 
 
+_MID_SENTENCE = re.compile(r"[a-z,] $")
 _ADJECTIVE = re.compile(r"\b([A-Z][\w-]+) [a-z]")
 _MODIFIER = re.compile(r"((?: [a-z]+){0,2}) ")
 
@@ -701,6 +705,8 @@ class Tagger:
         groups += kept
         self._title_mentions(groups, text, layout)
         for group in groups:
+            first = group.mentions[0].start
+            group.mid_sentence = bool(_MID_SENTENCE.search(text, max(0, first - 3), first))
             group.prominent = any(
                 layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
             )
@@ -792,14 +798,24 @@ class Tagger:
     @staticmethod
     def _unsure(group: _Group) -> bool:
         """A single capitalised word, met once in the body, that no registry knows: more often
-        a sentence's first word or a stray label than a topic."""
-        return (
+        a sentence's first word or a stray label than a topic. Kept, as a passing mention
+        only, where the sentence runs into it ("alcohol company Diageo", "the Dignitas clinic")
+        and the model calls it an organisation or a place, or the words around it say what it
+        is; the model's lone "person" there is mostly a stray surname."""
+        if not (
             group.key is None
             and " " not in group.name
             and not is_acronym(group.name)
             and len(group.mentions) == 1
             and not group.prominent
-        )
+        ):
+            return False
+        folded = fold(group.name)
+        if folded in TITLE_WORDS or folded in ROLE_KINDS:
+            return True  # "Defense", "Minister": a role's word, not a name
+        cued = bool(group.kind_votes) and max(group.kind_votes.values()) > LABEL_VOTE
+        group.passing = cued or (group.mid_sentence and group.kind in ("organisation", "place"))
+        return not group.passing
 
     def _themes(self, layout: _Layout, groups: list[_Group]) -> list[_Group]:
         # The model's named things ("Olympics") give way to a subject the registry knows by
@@ -964,6 +980,7 @@ class Tagger:
                 features=g.features,
                 quoted=g.quotes,
                 kind_votes=dict(g.kind_votes) if g.kind in NAMED_KINDS else {},
+                passing=g.passing,
             )
             for g in groups
         ]
@@ -1015,6 +1032,8 @@ class Tagger:
         """Named in the headline or standfirst, high on the scale, or a name the story comes
         back to in another paragraph; otherwise a passing mention. Themes only get here past
         their own threshold."""
+        if group.passing:
+            return False
         if group.prominent or group.score / top >= ABOUT_SALIENCE or group.kind == "theme":
             return True  # a theme that passed its threshold is what the story is about
         return group.paragraphs >= 2
@@ -1031,7 +1050,9 @@ class Tagger:
                 hinted = Candidate(entry.name, entry.kind, key, salience=1.0, forms=[hint])
                 candidates.append(hinted)
                 return hinted
-        named = [c for c in candidates if c.kind != "theme" or c.features] or candidates
+        named = [c for c in candidates if (c.kind != "theme" or c.features) and not c.passing] or [
+            c for c in candidates if not c.passing
+        ]
         if not named:
             return None
         scored = [c for c in named if c.features]

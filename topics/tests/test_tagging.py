@@ -125,6 +125,20 @@ class NoiseTests(SimpleTestCase):
         )
         self.assertNotIn("Breakwater", by_name(tagger().tag(article)))
 
+    def test_a_lone_word_the_sentence_runs_into_is_a_passing_mention_only(self) -> None:
+        article = Article(
+            headline="Charity funds went to arms firms",
+            body=[
+                "The money went to shares in weapons firms and alcohol company Varnhelm, the "
+                "report said, and to the Kestova clinic.",
+                "The charity said the Defense of its record would follow.",
+            ],
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["Varnhelm"].kind, "organisation")
+        self.assertEqual(found["Varnhelm"].role, "mention", "never a topic of its own")
+        self.assertNotIn("Defense", found, "a role's word is not a name")
+
 
 class SalienceTests(SimpleTestCase):
     def test_headline_and_spread_outrank_a_passing_mention(self) -> None:
