@@ -401,14 +401,20 @@ def _finish(attempt: _Attempt, error: Exception | None) -> bool:
     return True
 
 
-def _give_back(ids: list[int], **update: object) -> None:
+def _give_back(ids: list[int], lease: dt.datetime, **update: object) -> None:
     """Undo claims without counting an attempt (a stopping worker's untried emails): what rode
-    along with them waits again for its own turn."""
+    along with them waits again for its own turn. Only rows still under this claim's lease: a
+    row whose lease ran out may be another worker's now, or already sent by it."""
     with transaction.atomic():
-        Delivery.objects.filter(id__in=ids).update(
+        ours = list(
+            Delivery.objects.filter(
+                id__in=ids, state=Delivery.State.SENDING, lease_until=lease
+            ).values_list("id", flat=True)
+        )
+        Delivery.objects.filter(id__in=ours).update(
             lease_until=None, attempts=F("attempts") - 1, **update
         )
-        _unmerge(ids)
+        _unmerge(ours)
 
 
 def _unmerge(carriers: list[int]) -> None:
@@ -1170,7 +1176,7 @@ def _deliver_emails(ids: list[int]) -> int:
             upcoming = pool.submit(build, ready[n + 1]) if n + 1 < len(ready) else None
             if stop_requested():
                 # Not tried: due again at once for the next worker, bursts and all.
-                _give_back([d.id for d in ready[n:]], state=Delivery.State.PENDING)
+                _give_back([d.id for d in ready[n:]], now + LEASE, state=Delivery.State.PENDING)
                 break
             try:
                 if isinstance(email, Exception):

@@ -115,6 +115,39 @@ class EmailTests(DeliveryTestCase):
             self.assertEqual(deliver_due(), 1)
         self.assertEqual(len(sink.messages), 1)
 
+    def test_a_stopping_worker_gives_back_only_what_it_still_holds(self) -> None:
+        from tidings import shutdown
+
+        follow_topic(self.alice, self.kenya)
+        self.publish()
+        self.publish()
+        sink = SMTPSink()
+        shutdown.request_stop()
+        self.addCleanup(shutdown._requested.clear)
+        with sink.running(), self.settings(**sink.settings()):
+            self.assertEqual(deliver_due(), 0, "asked to stop before the first send")
+        self.assertEqual(sink.messages, [])
+        self.assertEqual(
+            set(Delivery.objects.values_list("state", "attempts", "lease_until")),
+            {(Delivery.State.PENDING, 0, None)},
+            "untried: due again at once, no attempt counted",
+        )
+        # A lease that ran out may be another worker's now: a late give-back leaves it be.
+        now = timezone.now()
+        mine, theirs = Delivery.objects.order_by("id")
+        lease = now + actions.LEASE
+        Delivery.objects.filter(id=mine.id).update(
+            state=Delivery.State.SENDING, lease_until=lease, attempts=1
+        )
+        Delivery.objects.filter(id=theirs.id).update(
+            state=Delivery.State.SENDING, lease_until=lease + dt.timedelta(minutes=5), attempts=2
+        )
+        actions._give_back([mine.id, theirs.id], lease, state=Delivery.State.PENDING)
+        mine.refresh_from_db()
+        theirs.refresh_from_db()
+        self.assertEqual((mine.state, mine.attempts), (Delivery.State.PENDING, 0))
+        self.assertEqual((theirs.state, theirs.attempts), (Delivery.State.SENDING, 2))
+
 
 class NoiseTests(DeliveryTestCase):
     def test_quiet_hours_hold_alerts_until_they_end(self) -> None:
