@@ -202,8 +202,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None  # outcomes live in our own tables (Event, Delivery)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_CONNECTION_TIMEOUT = 5
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5}
+# Publishing happens in a web request (a story's fan-out, on commit): when the broker is down
+# it must fail in about two seconds, not hold the editor's page; the sweeper re-drives what
+# could not be queued (ALERTS_EVENT_STALE). A broker on the same network connects in
+# milliseconds; the retries cover a blip, not an outage.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 3, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+}  # fmt: skip
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 CONTENT_SECURITY_POLICY = {
