@@ -347,6 +347,11 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
     return None
 
 
+def _vote(votes: dict[str, float], kind: str, weight: float) -> None:
+    """Add `weight` to `kind` in a tally of kinds (first come, first in a tie)."""
+    votes[kind] = votes.get(kind, 0.0) + weight
+
+
 _MID_SENTENCE = re.compile(r"[a-z,] $")
 _ADJECTIVE = re.compile(r"\b([A-Z][\w-]+) [a-z]")
 _MODIFIER = re.compile(r"((?: [a-z]+){0,2}) ")
@@ -368,11 +373,11 @@ def _decide_kind(group: "_Group", text: str, places: dict[int, int], adjectives:
     for m in group.mentions:
         cue = _cue(text, m.start, m.end, places)
         if cue is not None:
-            votes[cue[0]] = votes.get(cue[0], 0.0) + cue[1]
+            _vote(votes, *cue)
     name = group.name
     if " " not in name and len(name) > 3 and {name + "n", name + "an", name + "ian"} & adjectives:
         # "Transnistrian goods": a name with an adjective of its own is a place's.
-        votes["place"] = votes.get("place", 0.0) + CUE_VOTE
+        _vote(votes, "place", CUE_VOTE)
     group.kind_votes = votes
     if votes:
         group.kind = max(votes, key=lambda kind: votes[kind])
@@ -610,11 +615,11 @@ class Tagger:
             # context weigh in, beside the kind it has so far (which wins a tie).
             for m in group.mentions:
                 if m.label in NAMED_KINDS:
-                    group.votes[m.label] = group.votes.get(m.label, 0.0) + LABEL_VOTE
+                    _vote(group.votes, m.label, LABEL_VOTE)
             _decide_kind(group, text, places, adjectives)
             weighed = {entry.kind: REGISTRY_PRIOR}
-            for kind, vote in group.kind_votes.items():
-                weighed[kind] = weighed.get(kind, 0.0) + vote
+            for kind, weight in group.kind_votes.items():
+                _vote(weighed, kind, weight)
             group.kind = max(weighed, key=lambda kind: weighed[kind])
         for group in loose.values():
             # The model may label one name differently in two places; its labels and the
@@ -622,11 +627,11 @@ class Tagger:
             # to set order (which changes with PYTHONHASHSEED: the fitted salience must be
             # reproducible).
             for m in group.mentions:
-                group.votes[m.kind] = group.votes.get(m.kind, 0.0) + LABEL_VOTE
+                _vote(group.votes, m.kind, LABEL_VOTE)
             words = group.name.split()
             if 2 <= len(words) <= 3 and fold(words[-1]) in loose:
                 # Met again by its last word alone ("Ouattara's appointee"): like a person.
-                group.votes["person"] = group.votes.get("person", 0.0) + WEAK_CUE_VOTE
+                _vote(group.votes, "person", WEAK_CUE_VOTE)
             _decide_kind(group, text, places, adjectives)
             if len(group.mentions) > 1:
                 group.name = max((m.text for m in group.mentions), key=len)
@@ -684,7 +689,7 @@ class Tagger:
                     if target is surnames.get(folded) or target is people.get(folded)
                     else "organisation"
                 )
-                target.votes[kind] = target.votes.get(kind, 0.0) + sum(group.votes.values())
+                _vote(target.votes, kind, sum(group.votes.values()))
                 continue
             kept.append(group)
         self._recount(groups + kept, text)

@@ -176,26 +176,35 @@ _ORG_WORDS = frozenset(
 # Yousafzai", "the town of Moe") or in an apposition after it ("Yukos, a Russian oil company"):
 # evidence of its kind, weighed beside the model's label (topics.tagging.pipeline).
 ROLE_KINDS: dict[str, str] = {
+    # A person's titles, less the words of a title that are no person ("former", "foreign",
+    # "chief" before "executive"), and the roles news gives people before their names.
     **{
         word: "person"
-        for word in """
-        mr mrs ms miss mx dr prof professor sir dame lord lady baroness baron rev reverend
-        president senator sen rep representative congressman congresswoman governor gov mayor
-        king queen prince princess emperor pope cardinal archbishop bishop sheikh emir ayatollah
-        colonel captain lieutenant admiral sergeant commander judge
-        minister chancellor secretary premier ambassador envoy diplomat commissioner
-        chairman chairwoman ceo founder coach manager striker midfielder goalkeeper singer actor
-        actress rapper schoolgirl schoolboy gunman driver journalist newscaster
-        presenter anchor author writer novelist poet lawyer businessman businesswoman
-        billionaire astronaut cosmonaut footballer cricketer golfer boxer cyclist
-        spokesman spokeswoman spokesperson activist director comedian dancer pilot
-        soldier teenager student scientist researcher surgeon neurosurgeon economist analyst
-        historian artist musician guitarist drummer composer photographer blogger entrepreneur
-        tycoon chef designer architect priest cleric imam rabbi monk widow suspect defendant
-        prosecutor detective inspector sheriff lawmaker legislator councillor councilor
-        politician dictator warlord son daughter wife husband brother sister
-        mother grandson granddaughter
-        """.split()  # noqa: SIM905 -- as TITLE_WORDS
+        for word in (
+            TITLE_WORDS
+            - set(
+                """
+                acting attorney capt chair chief col culture defence defense deputy economy
+                education energy environment father finance foreign former gen general health
+                home interior justice labor labour leader lt major opposition prime sgt star
+                trade transport vice
+                """.split()  # noqa: SIM905 -- as TITLE_WORDS
+            )
+        )
+        | set(
+            """
+            activist ambassador analyst anchor architect artist astronaut author billionaire
+            blogger boxer brother businessman businesswoman chef cleric comedian commissioner
+            composer cosmonaut councillor councilor cricketer cyclist dancer daughter defendant
+            designer detective dictator diplomat director driver drummer economist entrepreneur
+            envoy footballer golfer granddaughter grandson guitarist gunman historian husband
+            imam inspector journalist lawmaker lawyer legislator monk mother musician
+            neurosurgeon newscaster novelist photographer pilot poet politician premier
+            presenter priest prosecutor rabbi researcher schoolboy schoolgirl scientist sheriff
+            sister soldier son spokesman spokesperson spokeswoman student surgeon suspect
+            teenager tycoon warlord widow wife writer
+            """.split()  # noqa: SIM905 -- as TITLE_WORDS
+        )
     },
     **{
         word: "organisation"
