@@ -55,10 +55,13 @@ class Follow(models.Model):
         MENTION = "mention", "Any mention"
         QUOTED = "quoted", "When this person is quoted"
 
+    # No indexes of their own: (reader, topic) and (topic, reader) below lead with them.
     reader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows", db_index=False
     )
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="follows")
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="follows", db_index=False
+    )
     cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.INSTANT)
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ABOUT)
     muted = models.BooleanField(default=False, help_text="Muted follows give no alerts at all.")
@@ -120,7 +123,7 @@ class AlertQuerySet(models.QuerySet["Alert"]):
 class Alert(models.Model):
     """One notice to one reader about one story: at most one, however many followed topics match."""
 
-    # No index of their own: (reader, story) and (event, reader) below lead with them, and a
+    # No index of their own: (story, reader) and (reader, read_at) below lead with them, and a
     # fan-out writes every index of every alert.
     reader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -128,9 +131,20 @@ class Alert(models.Model):
         related_name="alerts",
         db_index=False,
     )
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="alerts")
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="alerts", db_index=False
+    )
+    # Which event wrote the alert, so that an update's fan-out gives reasons and deliveries only
+    # to the alerts it wrote; read beside the story, never alone, so it needs no index. An event
+    # goes with its story, and the story's alerts with it: nothing to set NULL (which would
+    # read every alert without an index) and no constraint to check (which would too).
     event = models.ForeignKey(
-        Event, on_delete=models.SET_NULL, null=True, related_name="alerts", db_index=False
+        Event,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        related_name="alerts",
+        db_index=False,
+        db_constraint=False,
     )
     cadence = models.CharField(
         max_length=10,
@@ -153,13 +167,13 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["reader", "story"], name="alert_once_per_story"),
+            # Story first: a fan-out's alerts are then one run at the end of the index, not one
+            # entry inside each reader's, and its statements read them a range of readers at a
+            # time; it also serves the story's foreign key.
+            models.UniqueConstraint(fields=["story", "reader"], name="alert_once_per_story"),
         ]
         indexes = [
             models.Index(fields=["reader", "read_at"]),
-            # The fan-out's delivery statements read one event's alerts a range of readers at
-            # a time; without it each batch would scan every alert written before it.
-            models.Index(fields=["event", "reader"], name="alert_event_reader"),
             models.Index(fields=["digest"], condition=Q(digest__isnull=False), name="alert_digest"),
             # What waits for a digest, by reader: the digest schedule reads it every few
             # minutes, and it is a sliver of all alerts.

@@ -2,7 +2,10 @@
 
 import datetime as dt
 from typing import Any
+from unittest import skipUnless
 
+from django.db import DatabaseError, connection
+from django.test import TransactionTestCase
 from django.utils import timezone
 
 from accounts.actions import ensure_user
@@ -11,7 +14,7 @@ from alerts.actions import fan_out, follow_topic
 from alerts.models import Alert, Delivery, Event, Follow, WebhookEndpoint
 from stories.actions import flag_significant_update
 from stories.models import Story
-from tidings.test import PASSWORD, BaseTestCase
+from tidings.test import PASSWORD, BaseTestCase, People
 from topics.actions import attach_topic, ensure_topic
 from topics.models import StoryTopic, Topic
 
@@ -98,10 +101,16 @@ class FanOutTests(BaseTestCase):
         story = self.publish()
         self.run_fan_out(story)
         follow_topic(self.charlie, self.kenya)
+        follow_topic(self.alice, self.kestrel)  # a new reason, but alice has had the story
         flag_significant_update(story)
         self.assertEqual(self.run_fan_out(story), 1)
         self.assertEqual(Alert.objects.filter(story=story).count(), 2)
-        self.assertEqual(Alert.objects.filter(reader=self.alice).count(), 1)
+        alert = Alert.objects.get(reader=self.alice)
+        self.assertEqual([r.topic_id for r in alert.reasons.all()], [self.kenya.id])
+        self.assertEqual(Delivery.objects.filter(reader=self.alice).count(), 1)
+        charlie = Alert.objects.get(reader=self.charlie)
+        self.assertEqual(charlie.event, Event.objects.filter(story=story).latest("created_at"))
+        self.assertEqual(Delivery.objects.filter(alert=charlie).count(), 1)
 
     def test_republishing_does_not_alert_again(self) -> None:
         from stories.actions import publish_story
@@ -128,6 +137,21 @@ class FanOutTests(BaseTestCase):
         with self.settings(ALERTS_FANOUT_BATCH=3):
             self.assertEqual(self.run_fan_out(self.publish()), 7)
 
+    def test_batches_of_readers_who_follow_several_of_the_story_topics(self) -> None:
+        # Each reader is counted once per followed topic when the batches are bounded: a bound
+        # falls between readers, never inside one.
+        readers = [ensure_user(f"reader{i}", PASSWORD, email=f"r{i}@example.com") for i in range(7)]
+        for reader in readers:
+            follow_topic(reader, self.kenya)
+            follow_topic(reader, self.climate)
+        for size in (1, 2, 3, 100):
+            with self.subTest(size=size), self.settings(ALERTS_FANOUT_BATCH=size):
+                story = self.publish(f"Kenya wind farm, part {size}")
+                self.assertEqual(self.run_fan_out(story), 7)
+                alerts = Alert.objects.filter(story=story)
+                self.assertEqual({a.reasons.count() for a in alerts}, {2})
+                self.assertEqual(Delivery.objects.filter(alert__in=alerts).count(), 7)
+
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -151,3 +175,52 @@ class QueueTests(BaseTestCase):
         self.assertTrue(Alert.objects.filter(reader=self.alice, story=story).exists())
         with self.settings(TASKS=IMMEDIATE):
             self.assertEqual(sweep()["events"], 0)
+
+
+@skipUnless(connection.vendor == "sqlite", "SQLite's foreign-key pragma")
+class ForeignKeyChecksTests(People, TransactionTestCase):
+    """The fan-out's batches skip SQLite's foreign-key checks (their ids come from their own
+    joins), and the connection has them back afterwards, also when a batch fails."""
+
+    def setUp(self) -> None:
+        self.make_people()
+        self.kenya = ensure_topic(*KENYA)
+        follow_topic(self.alice, self.kenya)
+        self.story = self.make_story(topics=(KENYA,))
+
+    def checks_on(self) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys")
+            return bool(cursor.fetchone()[0])
+
+    def test_checks_are_on_again_after_a_fan_out(self) -> None:
+        seen: list[bool] = []
+
+        def spy(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            if sql.lstrip().startswith(("INSERT INTO alerts_", 'INSERT INTO "alerts_')):
+                seen.append(self.checks_on_raw(context["connection"]))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(spy):
+            self.assertEqual(fan_out(Event.objects.get(story=self.story).id), 1)
+        self.assertTrue(seen)
+        self.assertFalse(any(seen), "the batch's inserts ran with the checks off")
+        self.assertTrue(self.checks_on())
+
+    def test_checks_are_on_again_after_a_failed_batch(self) -> None:
+        event = Event.objects.get(story=self.story)
+
+        def fail(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            if sql.lstrip().startswith("INSERT INTO"):
+                raise DatabaseError("disk full")
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(fail), self.assertRaises(DatabaseError):
+            fan_out(event.id)
+        self.assertTrue(self.checks_on())
+        self.assertFalse(Alert.objects.exists())
+
+    @staticmethod
+    def checks_on_raw(conn: Any) -> bool:
+        # Below Django's cursor, so that the spy does not see its own statement.
+        return bool(conn.connection.execute("PRAGMA foreign_keys").fetchone()[0])
