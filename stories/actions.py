@@ -10,15 +10,23 @@ from alerts.actions import queue_fan_out
 from alerts.models import Event
 from search.actions import index_story
 from stories.models import Image, Publisher, Story
-from topics.actions import tag_story
+from topics.actions import Reading, read_story, tag_story
 
 
-@transaction.atomic
 def publish_story(story: Story, *, at: dt.datetime | None = None) -> Story:
     """Publish now, or schedule for `at` when that lies in the future.
 
     Re-publishing a live story keeps its original publication time.
     """
+    # The story is read (tagged) before the transaction, so that the write lock is held only
+    # for the writes: under a stream of publishes the fan-out and the deliveries need it too.
+    # Inside a caller's transaction this gains nothing and costs nothing.
+    reading = read_story(story) if at is None or at <= timezone.now() else None
+    return _publish(story, at, reading)
+
+
+@transaction.atomic
+def _publish(story: Story, at: dt.datetime | None, reading: Reading | None) -> Story:
     now = timezone.now()
     if at is not None and at > now:
         story.status = Story.Status.SCHEDULED
@@ -35,7 +43,7 @@ def publish_story(story: Story, *, at: dt.datetime | None = None) -> Story:
     story.save(update_fields=["status", "published_at", "copyright_year", "updated_at"])
     if story.status == Story.Status.PUBLISHED:
         # Tagged in this transaction, so the fan-out sees the topics the story went out with.
-        tag_story(story)  # and indexes it (topics.signals.stories_retopiced → search)
+        tag_story(story, reading)  # and indexes it (topics.signals.stories_retopiced → search)
         # The outbox write commits with the story; alerts go once, on first publication.
         if not story.alert_events.filter(kind=Event.Kind.PUBLISHED).exists():
             queue_fan_out(story, Event.Kind.PUBLISHED)

@@ -174,12 +174,22 @@ def preview_tags(article: Article) -> tuple[list[dict[str, object]], list[dict[s
     return describe_tags(candidates), describe_quotes(candidates, quotes)
 
 
-def tag_story(story: Story) -> None:
+# What the tagger makes of a story: its candidate topics and its quotes.
+Reading = tuple[list[Candidate], list[Quote]]
+
+
+def read_story(story: Story) -> Reading:
+    """The tagger's reading of one story: the model's work, with no writes, so that a caller
+    can do it before its transaction (on SQLite a transaction holds the one write lock from
+    its first statement, and the model is most of a publish's time)."""
+    return current_tagger().tag_with_quotes([article_of(story)])[0]
+
+
+def tag_story(story: Story, reading: Reading | None = None) -> None:
     """Tag one story (on publish, or when an editor asks): the tagger's rows are replaced,
-    the editor's are kept, and the editor's primary topic stays primary."""
-    story.tag_candidates, story.tag_quotes = current_tagger().tag_with_quotes([article_of(story)])[
-        0
-    ]
+    the editor's are kept, and the editor's primary topic stays primary. `reading`: what
+    read_story gave for the story as it is now, when the caller has it already."""
+    story.tag_candidates, story.tag_quotes = reading or read_story(story)
     apply_tags(story, story.tag_candidates, story.tag_quotes)
 
 

@@ -1,11 +1,16 @@
 import datetime as dt
+from typing import Any
 from unittest import mock
 
+from django.db import connection
+from django.test import TransactionTestCase
 from django.utils import timezone
 
+import stories.actions
+from alerts.models import Event
 from stories.actions import publish_due_stories, publish_story, unpublish_story
 from stories.models import Story
-from tidings.test import BaseTestCase
+from tidings.test import BaseTestCase, People
 from topics.models import StoryTopic
 
 
@@ -91,3 +96,34 @@ class ScheduledPublishingTaskTests(BaseTestCase):
         self.assertFalse(publish_scheduled_story.call(story.id))
         story.refresh_from_db()
         self.assertEqual(story.status, Story.Status.SCHEDULED)
+
+
+class PublishOutsideTheLockTests(People, TransactionTestCase):
+    """The tagger reads a story before the publishing transaction, so that on SQLite the write
+    lock (held from a transaction's first statement) is not held through the model."""
+
+    def test_the_model_runs_before_the_transaction_and_once(self) -> None:
+        self.make_people()
+        story = self.make_story("Kestrel Energy opens a wind farm in Kenya", publish=False)
+        seen: list[bool] = []
+        real = stories.actions.read_story
+
+        def spy(story: Story) -> Any:
+            seen.append(connection.in_atomic_block)
+            return real(story)
+
+        with (
+            mock.patch("stories.actions.read_story", spy),
+            mock.patch("topics.actions.read_story", spy),
+        ):
+            publish_story(story)
+        self.assertEqual(seen, [False])
+        self.assertTrue(story.story_topics.filter(topic__slug="kenya").exists())
+        self.assertEqual(Event.objects.filter(story=story).count(), 1)
+
+    def test_a_scheduled_story_is_read_when_it_goes_live(self) -> None:
+        self.make_people()
+        story = self.make_story(publish=False)
+        with mock.patch("stories.actions.read_story") as read:
+            publish_story(story, at=timezone.now() + dt.timedelta(hours=1))
+        read.assert_not_called()
