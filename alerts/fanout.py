@@ -32,13 +32,13 @@ _LIVE_FOLLOW = """
 # ... and its reader may hear of it.
 _MATCH = _LIVE_FOLLOW + " AND u.is_active AND f.reader_id <> %(author)s"
 # A saved search matches when the percolator said so (SearchMatch) and it is live.
-_SEARCH_MATCH = """
+_LIVE_SEARCH = """
     sm.story_id = %(story)s
     AND s.cadence <> 'off' AND NOT s.muted
     AND (s.snoozed_until IS NULL OR s.snoozed_until <= %(now)s)
-    AND u.is_active AND s.reader_id <> %(author)s
     AND s.reader_id > %(after)s AND s.reader_id <= %(upto)s
 """
+_SEARCH_MATCH = _LIVE_SEARCH + " AND u.is_active AND s.reader_id <> %(author)s"
 _EAGER = "CASE {}.cadence WHEN 'instant' THEN 0 WHEN 'daily' THEN 1 ELSE 2 END"
 # This event's alert of a reader, found by the (story, reader) index. A story has one
 # publishing event, which wrote all its alerts before any update did; an update's fan-out
@@ -101,24 +101,31 @@ def _statements(searched: bool = True, update: bool = False) -> list[str]:
         ON CONFLICT DO NOTHING
     """  # noqa: S608 (table names from model metadata; values are parameters)
     # This event's alert stands for the reader checks: it exists only where they passed.
+    # CROSS JOIN keeps SQLite's order (PostgreSQL reorders it as any join): from the story's
+    # topics to their followers, a range of readers, to each one's alert. Started from the
+    # alerts, it would read all of each reader's follows to find the story's topics among them.
     reasons = f"""
         INSERT INTO {t["reason"]} (alert_id, topic_id, search_id, role)
         SELECT a.id, st.topic_id, NULL,
                CASE WHEN f.scope = 'quoted' THEN 'quoted' ELSE st.role END
         FROM {t["storytopic"]} st
-        JOIN {t["follow"]} f ON f.topic_id = st.topic_id
-        JOIN {t["alert"]} a ON {alert_of.format("f")}
-        WHERE {_LIVE_FOLLOW} AND {_ALERT_RANGE}
+        CROSS JOIN {t["follow"]} f
+        CROSS JOIN {t["alert"]} a
+        WHERE f.topic_id = st.topic_id AND {alert_of.format("f")}
+          AND {_LIVE_FOLLOW} AND {_ALERT_RANGE}
         ON CONFLICT DO NOTHING
     """  # noqa: S608
+    # The same order: from the story's matches, never from each alert to its reader's searches.
     search_reasons = f"""
         INSERT INTO {t["reason"]} (alert_id, topic_id, search_id, role)
         SELECT a.id, NULL, s.id, 'search'
-        {searched_from}
-        JOIN {t["alert"]} a ON {alert_of.format("s")}
-        WHERE {_SEARCH_MATCH} AND {_ALERT_RANGE}
+        FROM {t["match"]} sm
+        CROSS JOIN {t["search"]} s
+        CROSS JOIN {t["alert"]} a
+        WHERE s.id = sm.search_id AND {alert_of.format("s")}
+          AND {_LIVE_SEARCH} AND {_ALERT_RANGE}
         ON CONFLICT DO NOTHING
-    """
+    """  # noqa: S608
     instant = """
         WHERE a.story_id = %(story)s AND a.cadence = 'instant'
           AND a.reader_id > %(after)s AND a.reader_id <= %(upto)s
