@@ -40,9 +40,10 @@ _LIVE_SEARCH = """
 """
 _SEARCH_MATCH = _LIVE_SEARCH + " AND u.is_active AND s.reader_id <> %(author)s"
 _EAGER = "CASE {}.cadence WHEN 'instant' THEN 0 WHEN 'daily' THEN 1 ELSE 2 END"
-# This event's alert of a reader, found by the (story, reader) index. A story has one
-# publishing event, which wrote all its alerts before any update did; an update's fan-out
-# checks the event on the row, so that it reaches only the alerts it wrote.
+# This event's alert of a reader, found by the (story, reader) index. An update's fan-out
+# checks the event on the row, so that it reaches only the alerts it wrote. The publishing
+# event (one per story) does not: it comes first, and should an update's task overtake it,
+# the unique keys keep it from adding a second delivery to what the update wrote.
 _ALERT_OF = "a.story_id = %(story)s AND a.reader_id = {}.reader_id"
 _WRITTEN_BY = " AND a.event_id = %(event)s"
 # Implied by the joins, but said outright: a planner whose statistics predate this event's

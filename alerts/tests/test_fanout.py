@@ -112,6 +112,17 @@ class FanOutTests(BaseTestCase):
         self.assertEqual(charlie.event, Event.objects.filter(story=story).latest("created_at"))
         self.assertEqual(Delivery.objects.filter(alert=charlie).count(), 1)
 
+    def test_an_update_whose_fan_out_overtakes_the_publication_doubles_nothing(self) -> None:
+        follow_topic(self.alice, self.kenya)
+        story = self.publish()
+        published = Event.objects.get(story=story)
+        flag_significant_update(story)  # before the publication's fan-out ran
+        self.run_fan_out(story)  # the update's
+        self.assertEqual(fan_out(published.id), 1)
+        alert = Alert.objects.get(reader=self.alice)
+        self.assertEqual([r.topic_id for r in alert.reasons.all()], [self.kenya.id])
+        self.assertEqual(Delivery.objects.filter(reader=self.alice).count(), 1)
+
     def test_republishing_does_not_alert_again(self) -> None:
         from stories.actions import publish_story
 
