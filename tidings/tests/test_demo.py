@@ -9,10 +9,11 @@ from django.conf import settings
 from django.test import SimpleTestCase
 
 # The server stand-in waits (up to 30 s: a loaded machine, or libfaketime's slower process
-# start in CI's clock-ahead pass) for the background worker's line.
+# start in CI's clock-ahead pass) for the background worker's line: the script's exit stops
+# the worker, which may not have written it yet. ("$*" is "manage.py runserver HOST:PORT".)
 STAND_IN = """#!/bin/sh
 log="$(dirname "$0")/calls.log"
-case "$*" in runserver*)
+case "$*" in *" runserver "*)
     for _ in $(seq 300); do grep -qs " worker" "$log" && break; sleep 0.1; done ;;
 esac
 echo "SITE_URL=$SITE_URL $*" >> "$log"
