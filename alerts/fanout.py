@@ -200,24 +200,25 @@ def fan_out_event(event: Event, now: dt.datetime, *, pause: float = 0.0) -> int:
     searched = SearchMatch.objects.filter(story_id=event.story_id).exists()
     update = event.kind != Event.Kind.PUBLISHED
     statements = _statements(searched, update)
-    for after, upto in _reader_batches(params, searched):
-        with _parents_checked_by_joins(), transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # A batch lost to a crash is written again (the event is marked done only
-                # after the last batch, and commits become durable in order): no need to wait
-                # for each one's flush to disk.
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            for statement in statements:
-                cursor.execute(statement, {**params, "after": after, "upto": upto})
-        if pause:
-            time.sleep(pause)
+    with _parents_checked_by_joins():
+        for after, upto in _reader_batches(params, searched):
+            with transaction.atomic(), connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    # A batch lost to a crash is written again (the event is marked done only
+                    # after the last batch, and commits become durable in order): no need to
+                    # wait for each one's flush to disk.
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                for statement in statements:
+                    cursor.execute(statement, {**params, "after": after, "upto": upto})
+            if pause:
+                time.sleep(pause)
     alerts = Alert.objects.filter(story_id=event.story_id)
     return (alerts.filter(event=event) if update else alerts).count()
 
 
 def _parents_checked_by_joins() -> contextlib.AbstractContextManager[Any]:
-    """SQLite's foreign-key checks off for one batch, where they can be (outside any other
-    transaction). Every id the batch writes comes from a row its own statements join (the
+    """SQLite's foreign-key checks off for the batches, where they can be (outside any other
+    transaction). Every id a batch writes comes from a row its own statements join (the
     reader, the story, the event, the topic, the alert just written), and SQLite has one
     writer: no other connection can delete one of those rows before the batch commits. The
     checks cost a lookup per foreign key per row, a quarter of the batch's time. PostgreSQL has
