@@ -22,17 +22,19 @@ from alerts.channels.base import DeliveryError, Item, Message
 from alerts.fanout import fan_out_event
 from alerts.models import (
     Alert,
-    AlertReason,
     Delivery,
     Digest,
     Event,
     Follow,
+    ReasonKey,
     Schedule,
     WebhookEndpoint,
+    resolve_reasons,
+    unpack_reasons,
+    with_reasons,
 )
 from alerts.tokens import one_click_url
 from search.actions import apply_to_searches, record_matches
-from search.models import SavedSearch
 from stories.models import Story
 from tidings.db import lock_row, save_fields
 from tidings.safehttp import SafeHTTPError, allowed_by, check_url, system_resolver
@@ -456,6 +458,11 @@ def _subject(topic: int | None, search: int | None) -> _Subject:
     return ("topic", topic) if topic is not None else ("search", search or 0)
 
 
+def _subjects(reasons: str) -> set[_Subject]:
+    """The topics and searches of an alert's packed reasons."""
+    return {_subject(topic, search) for _, topic, search in unpack_reasons(reasons)}
+
+
 @dataclass
 class _Due:
     """A due email of a batch, as read for it."""
@@ -485,23 +492,22 @@ def _email_counts(
             [_at(hour), *readers, _at(day)],
         )
     }
-    topics = [i for kind, i in about if kind == "topic"] or [0]
-    searches = [i for kind, i in about if kind == "search"] or [0]
     recent: dict[tuple[int, _Subject], dt.datetime] = {}
     when: dict[Any, dt.datetime] = {}  # a batch's emails went at a few moments: parse each once
-    for reader, topic, search, last in _fetch(
-        # The reason terms kept off their indexes: SQLite would start from the topics, and
-        # read every alert ever about them.
-        f"""SELECT d.reader_id, r.topic_id, r.search_id, MAX(d.sent_at)
-            FROM {t["delivery"]} d JOIN {t["reason"]} r ON r.alert_id = d.alert_id
-            WHERE {sent} AND ({t["off"]}r.topic_id IN ({_marks(topics)})
-                              OR {t["off"]}r.search_id IN ({_marks(searches)}))
-            GROUP BY d.reader_id, r.topic_id, r.search_id""",  # noqa: S608
-        [*readers, _at(now - BURST_WINDOW), *topics, *searches],
+    # What went to these readers within the burst window: a few emails each, at most their
+    # hourly cap.
+    for reader, reasons, last in _fetch(
+        f"""SELECT d.reader_id, a.reasons, MAX(d.sent_at)
+            FROM {t["delivery"]} d JOIN {t["alert"]} a ON a.id = d.alert_id
+            WHERE {sent} GROUP BY d.reader_id, a.reasons""",  # noqa: S608
+        [*readers, _at(now - BURST_WINDOW)],
     ):
-        if last not in when:
-            when[last] = _aware(last)
-        recent[reader, _subject(topic, search)] = when[last]
+        for subject in _subjects(reasons) & about:
+            if last not in when:
+                when[last] = _aware(last)
+            key = (reader, subject)
+            if key not in recent or recent[key] < when[last]:
+                recent[key] = when[last]
     return counts, recent
 
 
@@ -610,9 +616,9 @@ def _gather_burst(
     t = _tables()
     pool: dict[int, tuple[int, int]] = {}
     found: dict[int, set[_Subject]] = defaultdict(set)
-    for delivery_id, reader, alert, topic, search in _fetch(
-        f"""SELECT d.id, d.reader_id, d.alert_id, r.topic_id, r.search_id
-            FROM {t["delivery"]} d JOIN {t["reason"]} r ON r.alert_id = d.alert_id
+    for delivery_id, reader, alert, reasons in _fetch(
+        f"""SELECT d.id, d.reader_id, d.alert_id, a.reasons
+            FROM {t["delivery"]} d JOIN {t["alert"]} a ON a.id = d.alert_id
             WHERE d.reader_id IN ({_marks(by_reader)}) AND {t["off"]}d.state = 'pending'
               AND d.channel = 'email' AND d.alert_id IS NOT NULL
             ORDER BY d.id""",  # noqa: S608
@@ -620,7 +626,7 @@ def _gather_burst(
     ):
         if delivery_id not in chosen:
             pool[delivery_id] = (reader, alert)
-            found[alert].add(_subject(topic, search))
+            found[alert] |= _subjects(reasons)
     for delivery_id, (reader, alert) in pool.items():
         for carrier in by_reader[reader]:
             if found[alert] & subjects[carriers[carrier][1]]:
@@ -636,15 +642,14 @@ def _gather_burst(
                     [carrier, _at(now), *ids],
                 )
     rows = _fetch(
-        f"""SELECT d.merged_into_id, d.alert_id, a.story_id, r.role, r.topic_id, r.search_id
+        f"""SELECT d.merged_into_id, d.alert_id, a.story_id, a.reasons
             FROM {t["delivery"]} d JOIN {t["alert"]} a ON a.id = d.alert_id
-            LEFT JOIN {t["reason"]} r ON r.alert_id = a.id
             WHERE d.merged_into_id IN ({_marks(going)})""",  # noqa: S608
         list(going),
     )
     catalogue.add(row[1:] for row in rows)
     gathered: dict[int, list[int]] = defaultdict(list)
-    for carrier, alert in {row[:2]: None for row in rows}:
+    for carrier, alert, _, _ in rows:
         gathered[carrier].append(alert)
     return gathered
 
@@ -715,13 +720,13 @@ def _item(alert: Alert, stories: dict[int, Item] | None = None) -> Item:
     """The alert as a message item; `stories` keeps what one story's items share across a
     batch (its address and rights), so each is worked out once."""
     story = alert.story
-    reasons = list(alert.reasons.all())
+    reasons = alert.reason_list
     known = stories.get(story.pk) if stories is not None else None
     if known is not None:
         return replace(
             known,
             alert_id=alert.id,
-            topics=[_reason_label(r) for r in reasons],
+            topics=[r.label for r in reasons],
             reasons=[str(r) for r in reasons],
         )
     item = _story_item(
@@ -730,20 +735,12 @@ def _item(alert: Alert, stories: dict[int, Item] | None = None) -> Item:
         standfirst=story.standfirst,
         url=settings.SITE_URL + story.get_absolute_url(),
         published_at=story.published_at.isoformat() if story.published_at else "",
-        topics=[_reason_label(r) for r in reasons],
+        topics=[r.label for r in reasons],
         reasons=[str(r) for r in reasons],
     )
     if stories is not None:
         stories[story.pk] = item
     return item
-
-
-def _reason_label(reason: AlertReason) -> str:
-    """What groups an alert in a digest: its topic, or the search that found it."""
-    if reason.topic is not None:
-        return reason.topic.name
-    assert reason.search is not None
-    return f"Search: {reason.search.query}"
 
 
 def _story_item(story: Story, **fields: Any) -> Item:
@@ -794,7 +791,7 @@ def build_message(delivery: Delivery, merged: list[Delivery]) -> Message:
     if delivery.digest_id is not None:
         digest = delivery.digest
         assert digest is not None
-        alerts = list(_alerts_for(digest.alerts.all()))
+        alerts = _alerts_for(digest.alerts.all())
         groups: dict[str, list[Item]] = defaultdict(list)
         items = [_item(a) for a in alerts]
         for item in items:
@@ -810,7 +807,7 @@ def build_message(delivery: Delivery, merged: list[Delivery]) -> Message:
             links=_links(reader_id, alerts),
         )
     ids = [delivery.alert_id, *(m.alert_id for m in merged)]
-    alerts = list(_alerts_for(Alert.objects.filter(id__in=ids)))
+    alerts = _alerts_for(Alert.objects.filter(id__in=ids))
     return _alert_message(delivery, alerts)
 
 
@@ -835,11 +832,11 @@ def _alert_message(
     )
 
 
-def _alerts_for(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
-    return (
-        alerts.select_related("story__lead_image", "story__publisher")
-        .prefetch_related("reasons__topic", "reasons__search")
-        .order_by("-story__published_at")
+def _alerts_for(alerts: QuerySet[Alert]) -> list[Alert]:
+    return with_reasons(
+        alerts.select_related("story__lead_image", "story__publisher").order_by(
+            "-story__published_at"
+        )
     )
 
 
@@ -847,7 +844,7 @@ def _links(
     reader_id: int, alerts: list[Alert], follows: dict[tuple[int, int], int] | None = None
 ) -> dict[str, str]:
     """One-click links for the follows and saved searches that brought these alerts."""
-    reasons = [r for a in alerts for r in a.reasons.all()]
+    reasons = [r for a in alerts for r in a.reason_list]
     topic_ids = {r.topic_id for r in reasons if r.topic_id is not None}
     search_ids = sorted({r.search_id for r in reasons if r.search_id is not None})
     if follows is None:
@@ -887,7 +884,6 @@ def _tables() -> dict[str, str]:
     return {
         "delivery": Delivery._meta.db_table,
         "alert": Alert._meta.db_table,
-        "reason": AlertReason._meta.db_table,
         "user": User._meta.db_table,
         # Beside a list of ids, SQLite (which keeps no statistics) would read the state index
         # for `state = …`, every row in that state; a unary plus keeps the term off the index.
@@ -957,7 +953,6 @@ def _batchable(rows: list[tuple[int, str, int | None]]) -> tuple[list[int], list
     return batch, [r[0] for r in rows if r[0] not in chosen]
 
 
-_Reason = tuple[str, int | None, int | None]  # role, topic, search
 _OWN = {"alert_id", "topics", "reasons"}  # what an item does not share with its story's others
 
 
@@ -968,60 +963,42 @@ class _Catalogue:
     burst or a digest of hundreds included."""
 
     def __init__(self) -> None:
-        self.alerts: dict[int, tuple[int, list[_Reason]]] = {}
+        self.alerts: dict[int, tuple[int, str]] = {}
         self.digests: dict[int, list[int]] = defaultdict(list)
         self.periods: dict[int, str] = {}
         # A story's item but for alert_id, topics and reasons; and when it was published.
         self.stories: dict[int, tuple[dict[str, Any], dt.datetime | None]] = {}
-        # An alert's reasons → its item's topics and reasons, in AlertReason's order.
-        self.said: dict[tuple[_Reason, ...], tuple[list[str], list[str]]] = {}
+        # An alert's packed reasons → its item's topics and reasons, in Reason.order.
+        self.said: dict[str, tuple[list[str], list[str]]] = {}
+        self.keys: dict[str, list[ReasonKey]] = {}
 
     def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        """Rows of (alert, story, role, topic, search): an alert's story, and one of its
-        reasons (role None: it has none)."""
-        alerts = self.alerts
-        for alert, story, role, topic, search in rows:
-            entry = alerts.get(alert)
-            if entry is None:
-                entry = alerts[alert] = (story, [])
-            if role is not None:
-                entry[1].append((role, topic, search))
+        """Rows of (alert, story, packed reasons)."""
+        for alert, story, reasons in rows:
+            self.alerts[alert] = (story, reasons)
+            if reasons not in self.keys:
+                self.keys[reasons] = unpack_reasons(reasons)
 
     def add_digests(self, digests: list[int]) -> None:
         t = _tables()
         rows = _fetch(
-            f"""SELECT a.digest_id, a.id, a.story_id, r.role, r.topic_id, r.search_id
-                FROM {t["alert"]} a LEFT JOIN {t["reason"]} r ON r.alert_id = a.id
+            f"""SELECT a.digest_id, a.id, a.story_id, a.reasons
+                FROM {t["alert"]} a
                 WHERE a.digest_id IN ({_marks(digests)})""",  # noqa: S608
             list(digests),
         )
-        for digest, alert in {row[:2]: None for row in rows}:
+        for digest, alert, _, _ in rows:
             self.digests[digest].append(alert)
         self.add(row[1:] for row in rows)
         self.periods.update(Digest.objects.filter(id__in=digests).values_list("id", "period"))
 
     def complete(self) -> None:
-        sets = {tuple(reasons) for _, reasons in self.alerts.values()}
-        keys = {key for reasons in sets for key in reasons}
-        topics = Topic.objects.in_bulk({t for _, t, _ in keys if t is not None})
-        searches = SavedSearch.objects.in_bulk({s for _, _, s in keys if s is not None})
-        words: dict[_Reason, tuple[tuple[str, str, int], str, str]] = {}
-        for role, topic, search in keys:
-            reason = AlertReason(
-                role=role,
-                topic=topics[topic] if topic is not None else None,
-                search=searches[search] if search is not None else None,
-            )
-            # AlertReason's ordering (role, topic name) first, which decides a digest's groups.
-            name = reason.topic.name if reason.topic is not None else ""
-            words[role, topic, search] = (
-                (role, name, search or 0),
-                _reason_label(reason),
-                str(reason),
-            )
-        for reasons in sets:
-            said = sorted(words[key] for key in reasons)
-            self.said[reasons] = ([label for _, label, _ in said], [text for _, _, text in said])
+        resolved = resolve_reasons(key for keys in self.keys.values() for key in keys)
+        # Each reason's words once; Reason.order first, which decides a digest's groups.
+        words = {key: (r.order(), r.label, str(r)) for key, r in resolved.items()}
+        for packed, keys in self.keys.items():
+            said = sorted(words[key] for key in keys if key in words)
+            self.said[packed] = ([label for _, label, _ in said], [text for _, _, text in said])
         stories = Story.objects.filter(id__in={story for story, _ in self.alerts.values()})
         for story in stories.select_related("lead_image", "publisher"):
             item = _story_item(
@@ -1037,7 +1014,7 @@ class _Catalogue:
             self.stories[story.id] = (shared, story.published_at)
 
     def topics(self) -> set[int]:
-        return {t for _, reasons in self.alerts.values() for _, t, _ in reasons if t is not None}
+        return {t for keys in self.keys.values() for _, t, _ in keys if t is not None}
 
     def items(self, alerts: list[int]) -> list[Item]:
         """Newest story first, as _alerts_for orders them."""
@@ -1046,7 +1023,7 @@ class _Catalogue:
         items = []
         for alert in reversed(newest):
             story, reasons = self.alerts[alert]
-            topics, said = self.said[tuple(reasons)]
+            topics, said = self.said[reasons]
             items.append(
                 Item(alert_id=alert, topics=topics, reasons=said, **self.stories[story][0])
             )
@@ -1056,7 +1033,7 @@ class _Catalogue:
         self, reader_id: int, alerts: list[int], follows: dict[tuple[int, int], int]
     ) -> dict[str, str]:
         """As _links: one-click links for the follows and saved searches behind these alerts."""
-        reasons = [key for alert in alerts for key in self.alerts[alert][1]]
+        reasons = [key for alert in alerts for key in self.keys[self.alerts[alert][1]]]
         topic_ids = {t for _, t, _ in reasons if t is not None}
         search_ids = sorted({s for _, _, s in reasons if s is not None})
         follow_ids = sorted(f for t in topic_ids if (f := follows.get((reader_id, t))) is not None)
@@ -1110,23 +1087,21 @@ def _deliver_emails(ids: list[int]) -> int:
     limits: dict[int, tuple[int, int, bool]] = {}
     rows = _fetch(
         f"""SELECT d.id, d.reader_id, d.alert_id, d.digest_id, d.state,
-                   a.story_id, r.role, r.topic_id, r.search_id, u.max_alerts_per_hour,
+                   a.story_id, a.reasons, u.max_alerts_per_hour,
                    u.max_alerts_per_day, u.quiet_start IS NOT NULL AND u.quiet_end IS NOT NULL
             FROM {t["delivery"]} d
             JOIN {t["user"]} u ON u.id = d.reader_id
             LEFT JOIN {t["alert"]} a ON a.id = d.alert_id
-            LEFT JOIN {t["reason"]} r ON r.alert_id = d.alert_id
             WHERE d.id IN ({_marks(ids)}) AND {_DUE.format(**t)}
             ORDER BY d.next_attempt_at, d.id""",  # noqa: S608
         [*ids, _at(now), _at(now)],
     )
     subjects: dict[int, set[_Subject]] = defaultdict(set)
-    for delivery_id, reader, alert, digest, state, _, _, topic, search, *caps in rows:
-        if delivery_id not in due:
-            due[delivery_id] = _Due(delivery_id, reader, alert, digest, state)
-            limits[reader] = (caps[0], caps[1], bool(caps[2]))
-        if topic is not None or search is not None:
-            subjects[alert].add(_subject(topic, search))
+    for delivery_id, reader, alert, digest, state, _, reasons, *caps in rows:
+        due[delivery_id] = _Due(delivery_id, reader, alert, digest, state)
+        limits[reader] = (caps[0], caps[1], bool(caps[2]))
+        if alert is not None:
+            subjects[alert] = _subjects(reasons)
     instant = [d for d in due.values() if d.alert is not None]
     going, waits = _held(instant, subjects, limits, now)
     _put_off(waits, {d.id for d in instant if d.state == Delivery.State.SENDING}, now)
@@ -1136,7 +1111,7 @@ def _deliver_emails(ids: list[int]) -> int:
     going = {carrier: riders for carrier, riders in going.items() if carrier in claimed}
     carriers = {d.id: (d.reader, d.alert) for d in instant if d.id in going and d.alert}
     catalogue = _Catalogue()
-    catalogue.add(row[2:3] + row[5:9] for row in rows if row[0] in going)
+    catalogue.add(row[2:3] + row[5:7] for row in rows if row[0] in going)
     riders = _gather_burst(going, carriers, subjects, catalogue, now) if going else {}
     alerts = {d: [alert, *riders.get(d, [])] for d, (_, alert) in carriers.items()}
     if digests := [d.digest for d in due.values() if d.id in claimed and d.digest is not None]:

@@ -5,7 +5,6 @@ from django.http import HttpRequest
 from alerts.actions import retry_delivery
 from alerts.models import (
     Alert,
-    AlertReason,
     Delivery,
     Digest,
     Event,
@@ -37,19 +36,19 @@ class EventAdmin(admin.ModelAdmin):
     raw_id_fields = ("story",)
 
 
-class AlertReasonInline(admin.TabularInline):
-    model = AlertReason
-    extra = 0
-    raw_id_fields = ("topic",)
-
-
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
     list_display = ("story", "reader", "cadence", "created_at", "read_at")
     list_filter = ("cadence",)
     search_fields = ("reader__username", "story__headline")
     raw_id_fields = ("reader", "story", "event", "digest")
-    inlines = [AlertReasonInline]
+    # The packed reasons are the fan-out's to write: shown in words, never edited.
+    exclude = ("reasons",)
+    readonly_fields = ("why",)
+
+    @admin.display(description="Reasons")
+    def why(self, alert: Alert) -> str:
+        return "; ".join(str(reason) for reason in alert.reason_list) or "-"
 
 
 @admin.register(Delivery)

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 
 from accounts.models import ApiToken, User
 from alerts import actions
-from alerts.models import Alert, AlertReason, Follow, WebhookEndpoint
+from alerts.models import Alert, Follow, Reason, WebhookEndpoint, with_reasons
 from alerts.schemas import (
     AlertOut,
     AlertPage,
@@ -129,7 +129,7 @@ class AlertFilters(Schema):
     limit: int = SchemaField(20, ge=1, le=100)
 
 
-def _reason_json(reason: AlertReason) -> dict[str, Any]:
+def _reason_json(reason: Reason) -> dict[str, Any]:
     if reason.search is not None:
         search = {"id": reason.search.pk, "query": reason.search.query}
         return {"topic": None, "role": reason.role, "search": search}
@@ -146,7 +146,7 @@ def _alert_json(alert: Alert) -> dict[str, Any]:
             "headline": story.headline,
             "url": settings.SITE_URL + story.get_absolute_url(),
         },
-        "reasons": [_reason_json(r) for r in alert.reasons.all()],
+        "reasons": [_reason_json(r) for r in alert.reason_list],
         "created_at": alert.created_at,
         "read": alert.read_at is not None,
     }
@@ -157,7 +157,6 @@ def _alerts(reader: User) -> Any:
         Alert.objects.filter(reader=reader)
         .shown()
         .select_related("story")
-        .prefetch_related("reasons__topic", "reasons__search")
         .order_by("-created_at", "-id")
     )
 
@@ -171,7 +170,9 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str,
     if filters.cursor:
         when, last_id = decode_time_cursor(filters.cursor)
         alerts = alerts.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=last_id))
-    return page_of(alerts, filters.limit, _alert_json, lambda a: (a.created_at.isoformat(), a.pk))
+    # A page and one row more, as page_of takes it, with the page's reasons read at once.
+    rows = with_reasons(alerts[: filters.limit + 1])
+    return page_of(rows, filters.limit, _alert_json, lambda a: (a.created_at.isoformat(), a.pk))
 
 
 @router.post("/alerts/{alert_id}/read", response=answers(AlertOut, 404), summary="Mark read")

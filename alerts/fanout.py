@@ -1,4 +1,4 @@
-"""Fan-out: one event → Alert, AlertReason and Delivery rows, in set-based SQL.
+"""Fan-out: one event → Alert rows (their reasons on them) and Delivery rows, in set-based SQL.
 
 Readers are taken in batches of consecutive ids, each batch in its own transaction. Every insert
 skips rows that exist (the unique constraints), so a worker killed mid-way and run again finishes
@@ -14,12 +14,13 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from accounts.models import User
-from alerts.models import Alert, AlertReason, Delivery, Event, Follow, WebhookEndpoint
+from alerts.models import Alert, Delivery, Event, Follow, WebhookEndpoint
 from search.models import SavedSearch, SearchMatch
 from topics.models import StoryTopic
 
-# A follow matches a story topic when it is live and its scope admits the topic's role.
-_LIVE_FOLLOW = """
+# A follow matches a story topic when it is live, its scope admits the topic's role, and its
+# reader may hear of it.
+_MATCH = """
     st.story_id = %(story)s
     AND f.cadence <> 'off' AND NOT f.muted
     AND (f.snoozed_until IS NULL OR f.snoozed_until <= %(now)s)
@@ -28,33 +29,26 @@ _LIVE_FOLLOW = """
          OR (f.scope = 'primary' AND st.role = 'primary')
          OR (f.scope = 'quoted' AND st.quoted))
     AND f.reader_id > %(after)s AND f.reader_id <= %(upto)s
+    AND u.is_active AND f.reader_id <> %(author)s
 """
-# ... and its reader may hear of it.
-_MATCH = _LIVE_FOLLOW + " AND u.is_active AND f.reader_id <> %(author)s"
 # A saved search matches when the percolator said so (SearchMatch) and it is live.
-_LIVE_SEARCH = """
+_SEARCH_MATCH = """
     sm.story_id = %(story)s
     AND s.cadence <> 'off' AND NOT s.muted
     AND (s.snoozed_until IS NULL OR s.snoozed_until <= %(now)s)
     AND s.reader_id > %(after)s AND s.reader_id <= %(upto)s
+    AND u.is_active AND s.reader_id <> %(author)s
 """
-_SEARCH_MATCH = _LIVE_SEARCH + " AND u.is_active AND s.reader_id <> %(author)s"
 _EAGER = "CASE {}.cadence WHEN 'instant' THEN 0 WHEN 'daily' THEN 1 ELSE 2 END"
-# This event's alert of a reader, found by the (story, reader) index. An update's fan-out
-# checks the event on the row, so that it reaches only the alerts it wrote. The publishing
-# event (one per story) does not: it comes first, and should an update's task overtake it,
-# the unique keys keep it from adding a second delivery to what the update wrote.
-_ALERT_OF = "a.story_id = %(story)s AND a.reader_id = {}.reader_id"
+# An update's fan-out gives deliveries only to the alerts it wrote. The publishing event (one
+# per story) needs no such check: it comes first, and should an update's task overtake it, the
+# unique keys keep it from adding a second delivery to what the update wrote.
 _WRITTEN_BY = " AND a.event_id = %(event)s"
-# Implied by the joins, but said outright: a planner whose statistics predate this event's
-# alerts would otherwise read all of them for every batch of readers.
-_ALERT_RANGE = "a.reader_id > %(after)s AND a.reader_id <= %(upto)s"
 
 
 def _tables() -> dict[str, str]:
     return {
         "alert": Alert._meta.db_table,
-        "reason": AlertReason._meta.db_table,
         "delivery": Delivery._meta.db_table,
         "follow": Follow._meta.db_table,
         "storytopic": StoryTopic._meta.db_table,
@@ -69,64 +63,59 @@ def _statements(searched: bool = True, update: bool = False) -> list[str]:
     """The batch's statements; without `searched` (no saved search matched the story), those
     of saved searches are left out; with `update`, the event is not the story's first."""
     t = _tables()
-    alert_of = _ALERT_OF + (_WRITTEN_BY if update else "")
-    matched = f"""
-        FROM {t["storytopic"]} st
-        JOIN {t["follow"]} f ON f.topic_id = st.topic_id
-        JOIN {t["user"]} u ON u.id = f.reader_id
-    """
-    searched_from = f"""
-        FROM {t["match"]} sm
-        JOIN {t["search"]} s ON s.id = sm.search_id
-        JOIN {t["user"]} u ON u.id = s.reader_id
-    """
-    search_branch = f"""
-            UNION ALL
-            SELECT s.reader_id, {_EAGER.format("s")}
-            {searched_from} WHERE {_SEARCH_MATCH}
-    """ if searched else ""  # fmt: skip
-    # One alert per reader however many follows and searches match; the most eager of them
-    # decides: instant beats a daily digest beats a weekly one.
-    alerts = f"""
-        INSERT INTO {t["alert"]} (reader_id, story_id, event_id, cadence, created_at)
-        SELECT m.reader_id, %(story)s, %(event)s,
-               CASE MIN(m.eager) WHEN 0 THEN 'instant' WHEN 1 THEN 'daily' ELSE 'weekly' END,
-               %(now)s
-        FROM (
-            SELECT f.reader_id AS reader_id, {_EAGER.format("f")} AS eager
-            {matched} WHERE {_MATCH}
-            {search_branch}
-        ) m
-        WHERE true
-        GROUP BY m.reader_id
-        ON CONFLICT DO NOTHING
+    # A reason as packed on the alert (models.pack_reasons): role's letter and the id.
+    topic_reason = (
+        "CASE WHEN f.scope = 'quoted' THEN 'q' ELSE substr(st.role, 1, 1) END"
+        " || CAST(st.topic_id AS TEXT)"
+    )
+    matches = f"""
+            SELECT f.reader_id AS reader_id, {_EAGER.format("f")} AS eager,
+                   {topic_reason} AS reason
+            FROM {t["storytopic"]} st
+            JOIN {t["follow"]} f ON f.topic_id = st.topic_id
+            JOIN {t["user"]} u ON u.id = f.reader_id
+            WHERE {_MATCH}
     """  # noqa: S608 (table names from model metadata; values are parameters)
-    # This event's alert stands for the reader checks: it exists only where they passed.
-    # CROSS JOIN keeps SQLite's order (PostgreSQL reorders it as any join): from the story's
-    # topics to their followers, a range of readers, to each one's alert. Started from the
-    # alerts, it would read all of each reader's follows to find the story's topics among them.
-    reasons = f"""
-        INSERT INTO {t["reason"]} (alert_id, topic_id, search_id, role)
-        SELECT a.id, st.topic_id, NULL,
-               CASE WHEN f.scope = 'quoted' THEN 'quoted' ELSE st.role END
-        FROM {t["storytopic"]} st
-        CROSS JOIN {t["follow"]} f
-        CROSS JOIN {t["alert"]} a
-        WHERE f.topic_id = st.topic_id AND {alert_of.format("f")}
-          AND {_LIVE_FOLLOW} AND {_ALERT_RANGE}
-        ON CONFLICT DO NOTHING
-    """  # noqa: S608
-    # The same order: from the story's matches, never from each alert to its reader's searches.
-    search_reasons = f"""
-        INSERT INTO {t["reason"]} (alert_id, topic_id, search_id, role)
-        SELECT a.id, NULL, s.id, 'search'
-        FROM {t["match"]} sm
-        CROSS JOIN {t["search"]} s
-        CROSS JOIN {t["alert"]} a
-        WHERE s.id = sm.search_id AND {alert_of.format("s")}
-          AND {_LIVE_SEARCH} AND {_ALERT_RANGE}
-        ON CONFLICT DO NOTHING
-    """  # noqa: S608
+    if searched:
+        matches += f"""
+            UNION ALL
+            SELECT s.reader_id, {_EAGER.format("s")}, 's' || CAST(s.id AS TEXT)
+            FROM {t["match"]} sm
+            JOIN {t["search"]} s ON s.id = sm.search_id
+            JOIN {t["user"]} u ON u.id = s.reader_id
+            WHERE {_SEARCH_MATCH}
+        """  # noqa: S608
+    cadence = "CASE {} WHEN 0 THEN 'instant' WHEN 1 THEN 'daily' ELSE 'weekly' END"
+    # One alert per reader however many follows and searches match, with all of them as its
+    # reasons; the most eager of them decides: instant beats a daily digest beats a weekly one.
+    if connection.vendor == "sqlite":
+        # Row by row, a reader's second match joining the alert its first wrote: SQLite would
+        # sort every batch to group it, a third of the statement's time. Only this event's
+        # alerts take reasons, each once: a batch written again after a crash adds none.
+        eager = "CASE {} WHEN 'instant' THEN 0 WHEN 'daily' THEN 1 ELSE 2 END"
+        alerts = f"""
+            INSERT INTO {t["alert"]} (reader_id, story_id, event_id, cadence, created_at, reasons)
+            SELECT m.reader_id, %(story)s, %(event)s, {cadence.format("m.eager")}, %(now)s,
+                   m.reason
+            FROM ({matches}) m
+            WHERE true
+            ON CONFLICT (story_id, reader_id) DO UPDATE SET
+                reasons = reasons || ' ' || excluded.reasons,
+                cadence = CASE WHEN {eager.format("excluded.cadence")} < {eager.format("cadence")}
+                               THEN excluded.cadence ELSE cadence END
+            WHERE event_id = excluded.event_id
+              AND instr(' ' || reasons || ' ', ' ' || excluded.reasons || ' ') = 0
+        """  # noqa: S608
+    else:
+        # PostgreSQL refuses to update one row twice in a statement: grouped first.
+        alerts = f"""
+            INSERT INTO {t["alert"]} (reader_id, story_id, event_id, cadence, created_at, reasons)
+            SELECT m.reader_id, %(story)s, %(event)s, {cadence.format("MIN(m.eager)")},
+                   %(now)s, string_agg(m.reason, ' ')
+            FROM ({matches}) m
+            GROUP BY m.reader_id
+            ON CONFLICT DO NOTHING
+        """  # noqa: S608
     instant = """
         WHERE a.story_id = %(story)s AND a.cadence = 'instant'
           AND a.reader_id > %(after)s AND a.reader_id <= %(upto)s
@@ -149,9 +138,7 @@ def _statements(searched: bool = True, update: bool = False) -> list[str]:
         {instant} AND e.enabled
         ON CONFLICT DO NOTHING
     """  # noqa: S608
-    if not searched:
-        return [alerts, reasons, emails, webhooks]
-    return [alerts, reasons, search_reasons, emails, webhooks]
+    return [alerts, emails, webhooks]
 
 
 def _reader_batches(params: dict[str, Any], searched: bool) -> list[tuple[int, int]]:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import reader_of, safe_next
 from alerts import actions
 from alerts.forms import FollowForm, ImportForm, WebhookForm
-from alerts.models import Alert, Follow, WebhookEndpoint
+from alerts.models import Alert, Follow, WebhookEndpoint, with_reasons
 from alerts.signals import remember_follow
 from alerts.tokens import read_token
 from search.forms import SavedSearchForm
@@ -223,13 +223,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         actions.mark_read(reader)
         return redirect("alerts:notifications")
-    alerts = (
-        Alert.objects.filter(reader=reader)
-        .shown()
-        .select_related("story")
-        .prefetch_related("reasons__topic", "reasons__search")
-    )
+    alerts = Alert.objects.filter(reader=reader).shown().select_related("story")
     page = Paginator(alerts, 30).get_page(request.GET.get("page"))
+    page.object_list = with_reasons(page.object_list)
     return render(request, "alerts/notifications.html", {"page": page})
 
 

@@ -1,7 +1,8 @@
 """Fan-out and email delivery, each against the plainest way to do the same work, in one run.
 
-- fan-out: `alerts.actions.fan_out` (set-based SQL, batched) writing alert, reason and delivery
-  rows for N followers, against computing the same rows in Python and `bulk_create`-ing them.
+- fan-out: `alerts.actions.fan_out` (set-based SQL, batched) writing alert rows (with their
+  reasons) and delivery rows for N followers, against computing the same rows in Python and
+  `bulk_create`-ing them.
 - delivery: `deliver_due` (claim, noise checks, render text+HTML, send, record) to a loopback
   aiosmtpd server, against the same messages rendered beforehand and sent over one connection
   to the same server (the line speed).
@@ -21,7 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from alerts.actions import build_message, deliver_due, fan_out
 from alerts.channels.email import render
-from alerts.models import Alert, AlertReason, Delivery, Event, Follow
+from alerts.models import Alert, Delivery, Event, Follow, pack_reasons
 from stories.actions import ensure_publisher, publish_story, save_story
 from tidings.test import SMTPSink
 from topics.actions import attach_ranked_topics, ensure_topic
@@ -65,11 +66,8 @@ def _naive(event: Event) -> None:
         )
         alerts = Alert.objects.bulk_create(
             [Alert(reader_id=r, story_id=event.story_id, event=event, cadence="instant",
-                   created_at=now) for r, _, _ in matches], batch_size=1000,
-        )  # fmt: skip
-        AlertReason.objects.bulk_create(
-            [AlertReason(alert=a, topic_id=t, role=role)
-             for a, (_, t, role) in zip(alerts, matches, strict=True)], batch_size=1000,
+                   created_at=now, reasons=pack_reasons([(role, t, None)]))
+             for r, t, role in matches], batch_size=1000,
         )  # fmt: skip
         Delivery.objects.bulk_create(
             [Delivery(reader_id=a.reader_id, channel="email", alert=a) for a in alerts],

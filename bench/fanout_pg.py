@@ -22,7 +22,7 @@ from django.db.models import Max, Min, Model
 
 from accounts.models import User
 from alerts.actions import fan_out
-from alerts.models import Alert, AlertReason, Delivery, Event, Follow
+from alerts.models import Alert, Delivery, Event, Follow
 from bench.alerts import _naive
 from stories.actions import ensure_publisher, publish_story, save_story
 from topics.actions import attach_ranked_topics, ensure_topic
@@ -184,7 +184,7 @@ def clear(event: Event) -> None:
     a vacuum, and the next round's inserts would step over dead index entries for the very
     same (reader, story) keys, work no real fan-out does.
     """
-    tables = ", ".join(m._meta.db_table for m in (Alert, AlertReason, Delivery))
+    tables = ", ".join(m._meta.db_table for m in (Alert, Delivery))
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {tables} CASCADE")
         cursor.execute(f"ANALYZE {tables}")
@@ -233,7 +233,7 @@ def batches_for(readers: int) -> int:
 
 def measure(readers: int) -> None:
     """In the child: the same readers as bench/alerts.py (all instant, all with a confirmed
-    address: an alert, a reason and an email delivery each), fanned out against the same rows
+    address: an alert with its reason and an email delivery each), fanned out against the same rows
     bulk_created, in turn, ROUNDS times; the best of each."""
     start = time.perf_counter()
     kenya = ensure_topic("Kenya", "place")

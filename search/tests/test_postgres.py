@@ -66,7 +66,7 @@ for text in {QUERIES!r}:
     hits = index.find(parse(text), Story.objects.published(), limit=10)
     results[text] = [Story.objects.get(id=i).slug for i in hits.ids]
 alerts = {{
-    a.story.slug: sorted(str(r) for r in a.reasons.all())
+    a.story.slug: sorted(str(r) for r in a.reason_list)
     for a in Alert.objects.filter(reader=alice)
 }}
 print(json.dumps({{"results": results, "alerts": alerts}}))

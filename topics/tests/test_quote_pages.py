@@ -5,7 +5,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from alerts.actions import fan_out, follow_topic
-from alerts.models import Alert, AlertReason, Event, Follow
+from alerts.models import Alert, Event, Follow
 from ingest.tests import IngestCommandTestCase
 from stories.models import Story
 from topics.models import StoryTopic, Topic
@@ -97,7 +97,7 @@ class QuotedFollowTests(IngestCommandTestCase):
                 fan_out(event.id)
         alerts = Alert.objects.filter(reader=self.alice)
         self.assertEqual({a.story_id for a in alerts}, {quoted.id})
-        reason = AlertReason.objects.get(alert__reader=self.alice, alert__story=quoted)
+        (reason,) = Alert.objects.get(reader=self.alice, story=quoted).reason_list
         self.assertEqual(str(reason), "because Mara Lindqvist is quoted")
 
 
