@@ -1,5 +1,6 @@
 from typing import Any
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 # As alerts.models.pack_reasons packed them when this was written; kept here so that the
@@ -53,6 +54,17 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Off the way of the new field's name while both exist.
+        migrations.AlterField(
+            model_name="alertreason",
+            name="alert",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="alerts.alert",
+            ),
+        ),
         migrations.AddField(
             model_name="alert",
             name="reasons",

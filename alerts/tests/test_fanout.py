@@ -1,6 +1,7 @@
 """Fan-out: who gets an alert for a new story, and why; one per reader per story."""
 
 import datetime as dt
+import itertools
 from typing import Any
 from unittest import skipUnless
 
@@ -55,12 +56,15 @@ class FanOutTests(BaseTestCase):
 
     def test_running_the_fan_out_twice_is_harmless(self) -> None:
         follow_topic(self.alice, self.kenya)
+        follow_topic(self.alice, self.climate)
         story = self.publish()
         event = Event.objects.get(story=story)
         fan_out(event.id)
+        reasons = Alert.objects.get(reader=self.alice).reasons
+        self.assertEqual(len(reasons.split()), 2)
         Event.objects.filter(id=event.id).update(fanned_out_at=None)  # as if it crashed at the end
         fan_out(event.id)
-        self.assertEqual(Alert.objects.filter(reader=self.alice).count(), 1)
+        self.assertEqual(Alert.objects.get(reader=self.alice).reasons, reasons, "none doubled")
         self.assertEqual(Delivery.objects.filter(reader=self.alice).count(), 1)
 
     def test_scope_decides_which_roles_count(self) -> None:
@@ -96,6 +100,18 @@ class FanOutTests(BaseTestCase):
         alert = Alert.objects.get(reader=self.alice)
         self.assertEqual(alert.cadence, Cadence.DAILY)
         self.assertFalse(Delivery.objects.exists(), "digest alerts wait for their digest")
+
+    def test_the_most_eager_follow_decides_whichever_topic_comes_first(self) -> None:
+        # A reader's matches join their alert one by one: each order must end the same.
+        cadences = (Cadence.WEEKLY, Cadence.INSTANT, Cadence.DAILY)
+        for n, order in enumerate(itertools.permutations(cadences)):
+            reader = ensure_user(f"reader{n}", PASSWORD, email=f"reader{n}@example.com")
+            for topic, cadence in zip((self.kestrel, self.kenya, self.climate), order, strict=True):
+                follow_topic(reader, topic, cadence=cadence)
+        self.run_fan_out(self.publish())
+        alerts = Alert.objects.filter(reader__username__startswith="reader")
+        self.assertEqual([a.cadence for a in alerts], [Cadence.INSTANT] * 6)
+        self.assertEqual({len(a.reason_list) for a in alerts}, {3})
 
     def test_a_significant_update_alerts_only_readers_who_have_not_had_the_story(self) -> None:
         follow_topic(self.alice, self.kenya)
