@@ -264,6 +264,16 @@ def measure(readers: int) -> None:
     print(f"fan-out:      {readers / fan:8.0f} readers/s  ({fan:.2f} s for {readers}, PostgreSQL)")
     print(f"bulk_create:  {readers / naive:8.0f} readers/s  ({naive:.2f} s)  [baseline]")
     print(f"ratio:        {naive / fan:.2f}x the baseline's throughput", flush=True)
+    # What a follower costs on disk, for the capacity model in docs/deploy.md.
+    clear(event)
+    fan_out(event.id)
+    with connection.cursor() as cursor:
+        sizes = []
+        for model in (Alert, Delivery):
+            cursor.execute("VACUUM ANALYZE " + model._meta.db_table)
+            cursor.execute("SELECT pg_total_relation_size(%s)", [model._meta.db_table])
+            sizes.append(f"{model.__name__.lower()} {cursor.fetchone()[0] / readers:.0f} B")
+    print(f"per follower: {', '.join(sizes)} (heap and indexes)", flush=True)
 
 
 def run(quick: bool = False) -> None:
