@@ -971,6 +971,7 @@ class _Catalogue:
         # An alert's packed reasons → its item's topics and reasons, in Reason.order.
         self.said: dict[str, tuple[list[str], list[str]]] = {}
         self.keys: dict[str, list[ReasonKey]] = {}
+        self.found: set[ReasonKey] = set()  # reasons whose topic or search still exists
 
     def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Rows of (alert, story, packed reasons)."""
@@ -994,6 +995,7 @@ class _Catalogue:
 
     def complete(self) -> None:
         resolved = resolve_reasons(key for keys in self.keys.values() for key in keys)
+        self.found = set(resolved)
         # Each reason's words once; Reason.order first, which decides a digest's groups.
         words = {key: (r.order(), r.label, str(r)) for key, r in resolved.items()}
         for packed, keys in self.keys.items():
@@ -1014,7 +1016,7 @@ class _Catalogue:
             self.stories[story.id] = (shared, story.published_at)
 
     def topics(self) -> set[int]:
-        return {t for keys in self.keys.values() for _, t, _ in keys if t is not None}
+        return {t for _, t, _ in self.found if t is not None}
 
     def items(self, alerts: list[int]) -> list[Item]:
         """Newest story first, as _alerts_for orders them."""
@@ -1033,7 +1035,9 @@ class _Catalogue:
         self, reader_id: int, alerts: list[int], follows: dict[tuple[int, int], int]
     ) -> dict[str, str]:
         """As _links: one-click links for the follows and saved searches behind these alerts."""
-        reasons = [key for alert in alerts for key in self.keys[self.alerts[alert][1]]]
+        reasons = [
+            key for alert in alerts for key in self.keys[self.alerts[alert][1]] if key in self.found
+        ]
         topic_ids = {t for _, t, _ in reasons if t is not None}
         search_ids = sorted({s for _, _, s in reasons if s is not None})
         follow_ids = sorted(f for t in topic_ids if (f := follows.get((reader_id, t))) is not None)

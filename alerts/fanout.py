@@ -88,11 +88,15 @@ def _statements(searched: bool = True, update: bool = False) -> list[str]:
     cadence = "CASE {} WHEN 0 THEN 'instant' WHEN 1 THEN 'daily' ELSE 'weekly' END"
     # One alert per reader however many follows and searches match, with all of them as its
     # reasons; the most eager of them decides: instant beats a daily digest beats a weekly one.
+    # Run again (after a crash, or by the sweeper), the fan-out adds to this event's alerts the
+    # reasons that have come to match since, each once, and leaves their cadence as it was: a
+    # digest may hold the alert already, and its email must not go twice.
     if connection.vendor == "sqlite":
-        # Row by row, a reader's second match joining the alert its first wrote: SQLite would
-        # sort every batch to group it, a third of the statement's time. Only this event's
-        # alerts take reasons, each once: a batch written again after a crash adds none.
+        # Row by row, a reader's next match joining the alert their first wrote (in this run:
+        # the same created_at): SQLite would sort every batch to group it, a third of the
+        # statement's time.
         eager = "CASE {} WHEN 'instant' THEN 0 WHEN 'daily' THEN 1 ELSE 2 END"
+        more_eager = f"{eager.format('excluded.cadence')} < {eager.format('cadence')}"
         alerts = f"""
             INSERT INTO {t["alert"]} (reader_id, story_id, event_id, cadence, created_at, reasons)
             SELECT m.reader_id, %(story)s, %(event)s, {cadence.format("m.eager")}, %(now)s,
@@ -101,20 +105,25 @@ def _statements(searched: bool = True, update: bool = False) -> list[str]:
             WHERE true
             ON CONFLICT (story_id, reader_id) DO UPDATE SET
                 reasons = reasons || ' ' || excluded.reasons,
-                cadence = CASE WHEN {eager.format("excluded.cadence")} < {eager.format("cadence")}
+                cadence = CASE WHEN created_at = excluded.created_at AND {more_eager}
                                THEN excluded.cadence ELSE cadence END
             WHERE event_id = excluded.event_id
               AND instr(' ' || reasons || ' ', ' ' || excluded.reasons || ' ') = 0
         """  # noqa: S608
     else:
-        # PostgreSQL refuses to update one row twice in a statement: grouped first.
+        # PostgreSQL refuses to update one row twice in a statement: grouped first, so only a
+        # run again meets its alerts, and takes from its reasons the ones they lack.
+        new = """(SELECT string_agg(r, ' ') FROM unnest(string_to_array(excluded.reasons, ' ')) r
+                  WHERE r <> ALL(string_to_array(a.reasons, ' ')))"""
         alerts = f"""
-            INSERT INTO {t["alert"]} (reader_id, story_id, event_id, cadence, created_at, reasons)
+            INSERT INTO {t["alert"]} AS a
+                (reader_id, story_id, event_id, cadence, created_at, reasons)
             SELECT m.reader_id, %(story)s, %(event)s, {cadence.format("MIN(m.eager)")},
                    %(now)s, string_agg(m.reason, ' ')
             FROM ({matches}) m
             GROUP BY m.reader_id
-            ON CONFLICT DO NOTHING
+            ON CONFLICT (story_id, reader_id) DO UPDATE SET reasons = a.reasons || ' ' || {new}
+            WHERE a.event_id = excluded.event_id AND {new} IS NOT NULL
         """  # noqa: S608
     instant = """
         WHERE a.story_id = %(story)s AND a.cadence = 'instant'

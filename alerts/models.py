@@ -132,7 +132,9 @@ def unpack_reasons(packed: str) -> list[ReasonKey]:
     keys: list[ReasonKey] = []
     for token in packed.split():
         role = ROLE_CODES.get(token[0])
-        if role is None or not token[1:].isdecimal():  # only the fan-out writes them
+        # Only the fan-out writes them; anything else (or an id past a database integer's
+        # range) is skipped rather than looked up.
+        if role is None or not token[1:].isdecimal() or len(token) > 19:
             continue
         number = int(token[1:])
         keys.append((role, None, number) if role == Reason.SEARCH else (role, number, None))

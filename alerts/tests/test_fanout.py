@@ -67,6 +67,24 @@ class FanOutTests(BaseTestCase):
         self.assertEqual(Alert.objects.get(reader=self.alice).reasons, reasons, "none doubled")
         self.assertEqual(Delivery.objects.filter(reader=self.alice).count(), 1)
 
+    def test_a_run_again_adds_new_reasons_but_keeps_the_cadence(self) -> None:
+        follow_topic(self.alice, self.kenya, cadence=Cadence.DAILY)
+        story = self.publish()
+        event = Event.objects.get(story=story)
+        fan_out(event.id)
+        follow_topic(self.alice, self.climate)  # instant, since the first run
+        for _ in range(2):
+            Event.objects.filter(id=event.id).update(fanned_out_at=None)
+            fan_out(event.id)
+            alert = Alert.objects.get(reader=self.alice)
+            self.assertEqual(
+                sorted(r.topic_id for r in alert.reason_list),
+                sorted([self.kenya.id, self.climate.id]),
+            )
+            # Its digest may hold it already: an instant email now would bring it twice.
+            self.assertEqual(alert.cadence, Cadence.DAILY)
+            self.assertFalse(Delivery.objects.exists())
+
     def test_scope_decides_which_roles_count(self) -> None:
         dana = ensure_user("dana", PASSWORD, email="dana@example.com")
         story = self.publish(topics=(KESTREL, KENYA))

@@ -1,10 +1,11 @@
-"""The migration that moved an alert's reasons from their own table onto its row."""
+"""The migration that moved an alert's reasons from their own table onto its row, and back."""
 
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TransactionTestCase
 
 from alerts.models import Alert
+from search.models import SavedSearch
 from tidings.test import People
 from topics.actions import ensure_topic
 
@@ -61,6 +62,8 @@ class ReasonsOnAlertMigrationTests(People, TransactionTestCase):
         )  # fmt: skip
         self.assertEqual(Alert.objects.get(id=bare.id).reasons, "")
 
+        SavedSearch.objects.filter(id=search.id).delete()  # its reasons are no reasons now
+        self.assertEqual(len(Alert.objects.get(id=both.id).reason_list), 2)
         executor = self.migrate(BEFORE)
         apps = executor.loader.project_state([BEFORE]).apps
         rows = apps.get_model("alerts", "AlertReason").objects.values_list(
@@ -68,8 +71,8 @@ class ReasonsOnAlertMigrationTests(People, TransactionTestCase):
         )
         self.assertEqual(
             sorted(rows, key=str),
-            sorted([(both.id, "primary", kenya.id, None), (both.id, "quoted", climate.id, None),
-                    (both.id, "search", None, search.id)], key=str),
+            sorted([(both.id, "primary", kenya.id, None), (both.id, "quoted", climate.id, None)],
+                   key=str),
         )  # fmt: skip
 
 
