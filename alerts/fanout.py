@@ -95,8 +95,7 @@ def _statements(searched: bool = True, update: bool = False) -> list[str]:
         # Row by row, a reader's next match joining the alert their first wrote (in this run:
         # the same created_at): SQLite would sort every batch to group it, a third of the
         # statement's time.
-        eager = "CASE {} WHEN 'instant' THEN 0 WHEN 'daily' THEN 1 ELSE 2 END"
-        more_eager = f"{eager.format('excluded.cadence')} < {eager.format('cadence')}"
+        more_eager = f"{_EAGER.format('excluded')} < {_EAGER.format(t['alert'])}"
         alerts = f"""
             INSERT INTO {t["alert"]} (reader_id, story_id, event_id, cadence, created_at, reasons)
             SELECT m.reader_id, %(story)s, %(event)s, {cadence.format("m.eager")}, %(now)s,

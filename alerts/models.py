@@ -205,9 +205,10 @@ def resolve_reasons(keys: Iterable[ReasonKey]) -> dict[ReasonKey, Reason]:
 def with_reasons(alerts: Iterable["Alert"]) -> list["Alert"]:
     """These alerts, each with its `reason_list` read, in two queries for all of them."""
     alerts = list(alerts)
-    resolved = resolve_reasons(key for alert in alerts for key in alert.reason_keys())
-    for alert in alerts:
-        reasons = [resolved[k] for k in alert.reason_keys() if k in resolved]
+    keys = [alert.reason_keys() for alert in alerts]
+    resolved = resolve_reasons(key for own in keys for key in own)
+    for alert, own in zip(alerts, keys, strict=True):
+        reasons = [resolved[k] for k in own if k in resolved]
         alert.__dict__["reason_list"] = sorted(reasons, key=Reason.order)
     return alerts
 
