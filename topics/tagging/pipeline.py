@@ -97,14 +97,25 @@ _APPOSITION = re.compile(
     r"(?=[,.;:()\n]| (?:of|to|in|at|for|"
     r"from|with|who|which|that|and|said|says)\b|$)"
 )
+# "the Crimea region", "Helmand province": a name that an administrative word follows.
+_PLACE_AFTER = re.compile(
+    r"^ (?:region|province|district|county|oblast|governorate|prefecture|peninsula|valley)\b"
+)
+_PLACE_AFTER_LEAD = re.compile(r"(?:^|\b(?:the|in|of|from|to|across|near))\s$", re.I)
 _CLAUSE_END = re.compile(r"[,.;:)\n]|$")
 _AGE_AFTER = re.compile(r"^(?:, \d{1,3},| \(\d{1,3}\)|, who\b)")
 _NEAR_BEFORE = re.compile(r"\b(?:near|outside|in|across) $")
+# "shares in Brightwave", "a stake in Tana": a company's "in", not a place's.
+_HOLDING_IN = re.compile(
+    r"\b(?:shares?|stakes?|holdings?|investments?|interests?|invested) in $", re.I
+)
 NAMED_KINDS = frozenset({"person", "organisation", "place"})
 # An unreviewed topic's kind so far, in one story: as strong as two labels.
 REGISTRY_PRIOR = 2.0
 # One cue outweighs two labels: the model's labels of one name err together.
 LABEL_VOTE, CUE_VOTE, WEAK_CUE_VOTE = 1.0, 2.5, 1.0
+# "an officer in Nagrota": more than the model's one label, less than two.
+NEAR_VOTE = 1.5
 _CREDIT_SPLIT = re.compile(r"[/,;:|()]|\b(?:photograph|photo|picture|by|and|via|for)\b", re.I)
 
 
@@ -298,6 +309,48 @@ _PERSON_TITLE = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|President|Senator|Governor|Mayor
 _TITLED = re.compile(rf"\b{_PERSON_TITLE}([A-Z][\w'-]*)\b")
 
 
+# "Secretary of", "Minister for the": a title that the name of an office follows, and then,
+# often in the model's one span, the holder's name.
+# One or two capitalised words straight after the model's span, then none.
+_RUN_ON = re.compile(r"((?: [A-Z][\w'-]*[a-z][\w'-]*){1,2})(?![\w'-]| [A-Z])")
+
+
+def _run_on(text: str, start: int, end: int, registry: dict[int, Any]) -> int:
+    """Where a name the model cut short ends: "San Quentin State" + "Prison", "Stewart Haas" +
+    "Racing" (the words after it say what the whole is), "Aleksandr" + "Kaleri" (one word the
+    registry does not know, and one more). Not "US" + "President George": a title starts the
+    next name."""
+    run = _RUN_ON.match(text, end)
+    if run is None:
+        return end
+    words = run.group(1).split()
+    if any(fold(w.split("-")[0]) in TITLE_WORDS or fold(w) in ROLE_KINDS for w in words):
+        return end
+    name = text[start : run.end()]
+    if kind_from_words(name) is not None and kind_from_words(text[start:end]) is None:
+        return run.end()
+    if (len(words) == 1 and " " not in text[start:end] and start not in registry
+            and kind_from_words(text[start:end]) is None):  # fmt: skip
+        return run.end()
+    return end
+
+
+_TITLE_OF = re.compile(
+    r"\b(?:[Ss]ecretary|[Mm]inister|[Aa]rchbishop|[Bb]ishop|[Cc]hancellor|[Cc]ommissioner)"
+    r" (?:of|for) (?:the )?$"
+)
+
+
+def _is_personal(name: str) -> bool:
+    """Two to four capitalised words, none of which says "organisation" or "place"."""
+    words = name.split()
+    return (
+        2 <= len(words) <= 4
+        and all(w[:1].isupper() for w in words)
+        and kind_from_words(name) is None
+    )
+
+
 def _titled(name: str, titled: set[str]) -> bool:
     """A two- or three-word name whose surname the story puts a person's title before
     (`titled`: the words after a title anywhere in the story, found in one pass)."""
@@ -305,11 +358,14 @@ def _titled(name: str, titled: set[str]) -> bool:
     return 2 <= len(words) <= 3 and words[-1] in titled
 
 
-def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, float] | None:
+def _cue(
+    text: str, start: int, end: int, places: dict[int, int], near: bool = True
+) -> tuple[str, float] | None:
     """The kind the words around one mention give its name, and how strongly: a role just
     before it ("the charity Comic Relief", "Congresswoman Gabrielle Giffords", "the town of
     Moe"), an apposition after it ("Yukos, a Russian oil company"; "Ali Hassan, 54,"), a
-    known place after its comma ("Tucson, Arizona"), or "near X"."""
+    known place after its comma ("Tucson, Arizona"), or "near X" (unless not `near`: "in the
+    Korean War" is no place)."""
     before = text[max(0, start - 30) : start]
     after = text[end : end + 80]
     if _PLACE_OF.search(before):
@@ -318,6 +374,9 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
     if role is not None:
         word, comma = role.groups()
         kind = ROLE_KINDS.get(word.lower())
+        if kind is None and word.islower() and word.endswith("s"):
+            # "cosmonauts Aleksandr Kaleri and Oleg Skripochka": a role before a list
+            kind = "person" if ROLE_KINDS.get(word[:-1]) == "person" else None
         # A capitalised word may belong to another name ("Labour Party Smith" is rare, "the
         # Party" common): only a person's title counts then. After a comma ("the company,
         # Hospira,") the name must close the apposition, or it starts the next clause.
@@ -336,14 +395,18 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
             kind = ROLE_KINDS.get(word) if word.islower() else None
             if kind:
                 return kind, CUE_VOTE
+    # "the Crimea region", "in Helmand province"; not "a north-eastern Druze district".
+    if _PLACE_AFTER.match(after) and _PLACE_AFTER_LEAD.search(before):
+        return "place", CUE_VOTE
     if _AGE_AFTER.match(after):
         return "person", CUE_VOTE
     # "Tucson, Arizona." but not "James Jeffrey, U.S. ambassador": the place ends the clause.
     place_end = places.get(end + 2) if after.startswith(", ") else None
     if place_end is not None and _CLAUSE_END.match(text, place_end):
         return "place", CUE_VOTE
-    if _NEAR_BEFORE.search(before) and not after.startswith("'"):
-        return "place", WEAK_CUE_VOTE
+    if (near and _NEAR_BEFORE.search(before) and not after.startswith("'")
+            and not _HOLDING_IN.search(before)):  # fmt: skip
+        return "place", NEAR_VOTE
     return None
 
 
@@ -367,13 +430,24 @@ def _modifies(text: str, end: int, starts: set[int]) -> bool:
     return not words or words[-1] in ROLE_KINDS or words[-1] in WEAK_PERSON_ROLES
 
 
-def _decide_kind(group: "_Group", text: str, places: dict[int, int], adjectives: set[str]) -> None:
-    """The model's labels (group.votes) and the context of every mention, weighed."""
+def _decide_kind(
+    group: "_Group", text: str, places: dict[int, int], adjectives: set[str], people: set[int]
+) -> None:
+    """The model's labels (group.votes) and the context of every mention, weighed. `people`:
+    where the model's people end in the text."""
     votes = dict(group.votes)
+    owned = False
+    near = "thing" not in group.votes
     for m in group.mentions:
-        cue = _cue(text, m.start, m.end, places)
-        if cue is not None:
+        # "Warren Buffett of Berkshire Hathaway": what a person is "of" is no person, and the
+        # ", who" after it is his.
+        of_person = m.start - 4 in people and text.startswith(" of ", m.start - 4)
+        cue = _cue(text, m.start, m.end, places, near)
+        if cue is not None and not (of_person and cue[0] == "person"):
             _vote(votes, *cue)
+        owned = owned or of_person
+    if owned and set(group.votes) == {"person"}:
+        _vote(votes, "organisation", CUE_VOTE)
     name = group.name
     if " " not in name and len(name) > 3 and {name + "n", name + "an", name + "ian"} & adjectives:
         # "Transnistrian goods": a name with an adjective of its own is a place's.
@@ -519,10 +593,13 @@ class Tagger:
             return found[::-1]
 
         mentions = []
+        next_starts = {e[0] for e in entities}
         for start, end, label in entities:
             kind = KINDS.get(label)
             if kind is None or "\n" in text[start:end]:
                 continue  # a span across two paragraphs is the model running on, not a name
+            if kind in NAMED_KINDS and end + 1 not in next_starts:
+                end = _run_on(text, start, end, by_start)
             if kind == "organisation" and text[end : end + 4] == " of ":
                 # "the Central Bank" + "of Kenya": the model often stops before the place.
                 place = by_start.get(end + 4)
@@ -536,6 +613,11 @@ class Tagger:
                 and len(text[start:end].split()) > 2
             ):
                 kind = "person"  # "Mr Quispe", whatever the model's label
+            if kind != "person" and _TITLE_OF.search(text, max(0, start - 40), start):
+                # "Secretary of State for Defence Des Browne": a span inside a title
+                tail = clean_name(text[start:end], person=True)
+                if tail != clean_name(text[start:end]) and _is_personal(tail):
+                    kind = "person"
             name = clean_name(text[start:end], person=kind == "person")
             if kind == "organisation":
                 name = expand_prefix(name)  # "US Senate" is "United States Senate"
@@ -605,6 +687,7 @@ class Tagger:
                 loose.setdefault(fold(m.text), _Group(m.text, m.kind, None)).mentions.append(m)
         groups = list(by_key.values())
         places = {m.start: m.end for g in groups if g.kind == "place" for m in g.mentions}
+        person_ends = {m.end for m in mentions if m.key is None and m.kind == "person"}
         # Capitalised words used as adjectives ("Transnistrian goods"), found in one pass.
         adjectives = set(_ADJECTIVE.findall(text))
         for group in groups:
@@ -616,7 +699,7 @@ class Tagger:
             for m in group.mentions:
                 if m.label in NAMED_KINDS:
                     _vote(group.votes, m.label, LABEL_VOTE)
-            _decide_kind(group, text, places, adjectives)
+            _decide_kind(group, text, places, adjectives, person_ends)
             weighed = {entry.kind: REGISTRY_PRIOR}
             for kind, weight in group.kind_votes.items():
                 _vote(weighed, kind, weight)
@@ -632,9 +715,18 @@ class Tagger:
             if 2 <= len(words) <= 3 and fold(words[-1]) in loose:
                 # Met again by its last word alone ("Ouattara's appointee"): like a person.
                 _vote(group.votes, "person", WEAK_CUE_VOTE)
-            _decide_kind(group, text, places, adjectives)
+            _decide_kind(group, text, places, adjectives, person_ends)
             if len(group.mentions) > 1:
                 group.name = max((m.text for m in group.mentions), key=len)
+        # "Craig Revel Horwood" labelled a work, "Revel Horwood" a person: one person.
+        names = {fold(g.name) for g in loose.values() if g.kind == "person" and " " in g.name}
+        for group in loose.values():
+            words = group.name.split()
+            if (group.kind == "thing" and 3 <= len(words) <= 4
+                    and all(w[:1].isupper() for w in words)
+                    and fold(" ".join(words[1:])) in names):  # fmt: skip
+                _vote(group.votes, "person", CUE_VOTE)
+                group.kind = "person"
         # Surnames and acronyms join the fuller name the same story uses.
         # The model sometimes calls a person an organisation; a titled surname ("Mr Quispe")
         # settles it, so any loose two- or three-word name may take a surname.
@@ -698,9 +790,13 @@ class Tagger:
             # Every mention now counts, the model's and those it missed; then the name's own
             # words, which outweigh any label ("Tigris River" is a place); then a title
             # before its last word anywhere in the story ("Ms Yousafzai").
-            _decide_kind(group, text, places, adjectives)
-            if group.kind in NAMED_KINDS:
+            _decide_kind(group, text, places, adjectives, person_ends)
+            if group.kind in NAMED_KINDS or group.kind == "thing":
                 by_words = kind_from_words(group.name)
+                if group.kind == "thing" and by_words != "organisation":
+                    # The model may call a body a work ("the Charity Commission"); a work
+                    # named after a place stays a work ("Cry Me a River").
+                    by_words = None
                 if by_words is not None:
                     group.kind, group.kind_votes = by_words, {}  # the name decides, for good
                 elif _titled(group.name, titled):

@@ -162,13 +162,18 @@ _BODY_FIRST = frozenset({"national", "international", "federal", "european", "wo
 _PLACE_FIRST = frozenset({"river", "lake", "mount", "port", "fort", "cape", "isle"})
 _ORG_WORDS = frozenset(
     """
-    party ministry university college bank inc ltd llc plc corp corporation company co group
-    holdings racing council committee commission association agency institute foundation army
-    navy forces guard guards police patrol office department union church journal airlines
+    party ministry university college school academy bank inc ltd llc plc corp corporation company
+    co group holdings racing council committee commission association agency institute foundation
+    army navy forces guard guards police patrol office department union church journal airlines
     airways network service services authority federation league club team squad brigade
     movement court parliament senate assembly congress board bureau trust fund society
-    organisation organization institution industries motors systems technologies labs
+    organisation organization institution industries motors systems technologies labs media
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
+)
+
+
+_BODIES = frozenset(
+    ("parliament", "congress", "senate", "police", "army", "navy", "government", "cabinet")
 )
 
 
@@ -232,7 +237,8 @@ def kind_from_words(name: str) -> str | None:
     """ "place" or "organisation" when a name's own words say so; None when they do not."""
     words = [fold(w).strip(".,") for w in name.split()]
     if len(words) < 2:
-        return None
+        # "Parliament", "Congress", "Police": a body's word alone is that body.
+        return "organisation" if words and words[0] in _BODIES else None
     if words[-1] in _ORG_WORDS:
         return "organisation"
     if words[-1] in ("center", "centre") and words[0] in _BODY_FIRST:

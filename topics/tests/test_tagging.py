@@ -1,6 +1,9 @@
 """The pure pipeline: text and a small registry in, candidates out. The spaCy model is the real
 one (loaded once per test process); the fallback tests run without it."""
 
+import re
+from collections.abc import Iterable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +23,24 @@ REGISTRY = [
     Entry("elections", "Elections", "theme", ("election", "ballot", "voters", "turnout")),
     Entry("energy", "Energy", "theme", ("wind farm", "power grid", "energy")),
 ]
+
+
+class GivenSpans:
+    """A stand-in for the model that labels what the given patterns match: to test
+    what the tagger makes of a span the real model gave on real news (a title run into a
+    name), whatever the model makes of the invented words."""
+
+    def __init__(self, spans: dict[str, str]) -> None:
+        self.spans = spans
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 0) -> Iterator[Any]:
+        for text in texts:
+            ents = [
+                SimpleNamespace(start_char=m.start(), end_char=m.end(), label_=label)
+                for pattern, label in self.spans.items()
+                for m in re.finditer(pattern, text)
+            ]
+            yield SimpleNamespace(ents=sorted(ents, key=lambda e: e.start_char))
 
 
 def tagger(model: bool = True) -> Tagger:
@@ -391,6 +412,100 @@ class KindEvidenceTests(SimpleTestCase):
         # A comma after an organisation's role starts a new clause unless the name closes it.
         self.assertIsNone(cue("In a letter to the company, Ruth Obi said", "Ruth Obi"))
         self.assertEqual(cue("the company, Vantra, said", "Vantra")[0], "organisation")
+
+    def test_where_a_name_is_and_what_follows_it(self) -> None:
+        from topics.tagging.pipeline import NEAR_VOTE, _cue
+
+        def cue(text: str, name: str) -> Any:
+            at = text.index(name)
+            return _cue(text, at, at + len(name), {})
+
+        # "in X" outweighs one label, not two; a company's "shares in X" is no place.
+        self.assertEqual(cue("A senior officer in Dravomir said", "Dravomir"), ("place", NEAR_VOTE))
+        self.assertIsNone(cue("Shares in Dravomir Holdings fell", "Dravomir Holdings"))
+        self.assertIsNone(cue("a big stake in Dravomir last year", "Dravomir"))
+        self.assertEqual(cue("unrest in the Kesmar region of Velmaria", "Kesmar")[0], "place")
+        self.assertEqual(cue("fighting in Tolvar province", "Tolvar")[0], "place")
+        # A name that qualifies the district ("a Druze district") is no place of its own.
+        self.assertIsNone(cue("a bomb in a northern Kesmari district", "Kesmari"))
+        # A plural role before a list of names
+        self.assertEqual(cue("cosmonauts Ilya Varko and Oleg Drum", "Ilya Varko")[0], "person")
+
+    def test_the_model_s_span_runs_on_to_the_whole_name(self) -> None:
+        from topics.tagging.pipeline import _run_on
+
+        def run_on(text: str, name: str, registry: dict[int, Any] | None = None) -> str:
+            at = text.index(name)
+            return text[at : _run_on(text, at, at + len(name), registry or {})]
+
+        # The words after it say what the whole is
+        self.assertEqual(run_on("at San Teodoro State Prison, where", "San Teodoro State"),
+                         "San Teodoro State Prison")  # fmt: skip
+        self.assertEqual(run_on("for Harlow Veck Racing in 2010", "Harlow Veck"),
+                         "Harlow Veck Racing")  # fmt: skip
+        # One word the registry does not know, and one more after it
+        self.assertEqual(run_on("cosmonauts Aleksei Varko and", "Aleksei"), "Aleksei Varko")
+        self.assertEqual(run_on("in Velmaria Tuesday", "Velmaria", {3: None}), "Velmaria")
+        # A title starts the next name; a body's word is a name in full already
+        self.assertEqual(run_on("the US President Ilse Brandt said", "US"), "US")
+        self.assertEqual(run_on("Velmaria Secretary Ama Lowry", "Velmaria"), "Velmaria")
+        self.assertEqual(run_on("the Senate Minority spoke", "Senate"), "Senate")
+        self.assertEqual(run_on("Ama Lowry Holt Mercer said", "Ama Lowry"), "Ama Lowry")
+
+    def test_what_a_person_is_of_is_not_a_person(self) -> None:
+        article = Article(
+            body=[
+                "The list was topped by investor Warrick Bellamy of Corwen Hathaway, who "
+                "gained $20 billion.",
+                "Bellamy has run the firm since 1970.",
+            ]
+        )
+        found = by_name(tagger().tag(article))
+        self.assertEqual(found["Warrick Bellamy"].kind, "person")
+        self.assertEqual(found["Corwen Hathaway"].kind, "organisation")
+
+    def test_a_holder_named_inside_a_title_is_a_person(self) -> None:
+        article = Article(
+            body=[
+                "British Secretary of State for Defence Ama Lowry said the crash was "
+                "dreadful news.",
+                "Lowry flew to Kandahar on Sunday.",
+            ]
+        )
+        # The span the real model gave on a real story of this shape, as an organisation
+        model = GivenSpans({"State for Defence Ama Lowry": "ORG", "Kandahar": "GPE"})
+        found = by_name(Tagger(REGISTRY, model).tag(article))
+        self.assertEqual(found["Ama Lowry"].kind, "person")
+        self.assertFalse([name for name in found if "Defence" in name], found)
+
+    def test_a_body_or_a_person_the_model_called_a_work(self) -> None:
+        article = Article(
+            body=[
+                "The Tarnwell Charity Commission said trustees must invest wisely.",
+                '"Simply brilliant," judge Corin Vale Ashby exclaimed.',
+                "Vale Ashby used the word remarkable. Cry Me a River closed the show.",
+            ]
+        )
+        model = GivenSpans({
+            "Tarnwell Charity Commission": "WORK_OF_ART",
+            "Corin Vale Ashby": "WORK_OF_ART",
+            "(?<!Corin )Vale Ashby": "PERSON",
+            "Cry Me a River": "WORK_OF_ART",
+        })  # fmt: skip
+        found = by_name(Tagger(REGISTRY, model).tag(article))
+        self.assertEqual(found["Tarnwell Charity Commission"].kind, "organisation")
+        self.assertEqual(found["Corin Vale Ashby"].kind, "person")
+        self.assertIn("Vale Ashby", found["Corin Vale Ashby"].forms)
+        self.assertNotIn("Vale Ashby", found)
+        self.assertEqual(found["Cry Me a River"].kind, "theme", "a song named after a river")
+
+    def test_a_bodys_word_names_the_body(self) -> None:
+        from topics.tagging.text import kind_from_words
+
+        self.assertEqual(kind_from_words("Parliament"), "organisation")
+        self.assertEqual(kind_from_words("Fairleigh Media"), "organisation")
+        self.assertEqual(kind_from_words("Dunmore Central High School"), "organisation")
+        self.assertIsNone(kind_from_words("Dravomir"))
 
     def test_context_outweighs_the_models_label_in_a_story(self) -> None:
         article = Article(
