@@ -315,11 +315,18 @@ _TITLED = re.compile(rf"\b{_PERSON_TITLE}([A-Z][\w'-]*)\b")
 _RUN_ON = re.compile(r"((?: [A-Z][\w'-]*[a-z][\w'-]*){1,2})(?![\w'-]| [A-Z])")
 
 
+# "Liverpool F.C.", "Ajax AFC": the model often leaves a club's letters out.
+_CLUB = re.compile(r" (?:A\.?)?F\.?C\.?(?![\w.])| A\.?F\.?C\.?(?![\w.])")
+
+
 def _run_on(text: str, start: int, end: int, registry: dict[int, Any]) -> int:
-    """Where a name the model cut short ends: "San Quentin State" + "Prison", "Stewart Haas" +
-    "Racing" (the words after it say what the whole is), "Aleksandr" + "Kaleri" (one word the
-    registry does not know, and one more). Not "US" + "President George": a title starts the
-    next name."""
+    """Where a name the model cut short ends: "Liverpool" + "F.C.", "San Quentin State" +
+    "Prison", "Stewart Haas" + "Racing" (the words after it say what the whole is),
+    "Aleksandr" + "Kaleri" (one word the registry does not know, and one more). Not "US" +
+    "President George": a title starts the next name."""
+    club = _CLUB.match(text, end)
+    if club is not None:
+        return club.end()
     run = _RUN_ON.match(text, end)
     if run is None:
         return end
@@ -430,12 +437,18 @@ def _modifies(text: str, end: int, starts: set[int]) -> bool:
     return not words or words[-1] in ROLE_KINDS or words[-1] in WEAK_PERSON_ROLES
 
 
+def _saturate(labels: float) -> float:
+    """What the model's labels of one name are worth together: each more counts less, as
+    they err together (eight "person" labels for a television station)."""
+    return 1.0 + math.log2(labels) if labels > 1.0 else labels
+
+
 def _decide_kind(
     group: "_Group", text: str, places: dict[int, int], adjectives: set[str], people: set[int]
 ) -> None:
     """The model's labels (group.votes) and the context of every mention, weighed. `people`:
     where the model's people end in the text."""
-    votes = dict(group.votes)
+    votes = {kind: _saturate(vote) for kind, vote in group.votes.items()}
     owned = False
     near = "thing" not in group.votes
     for m in group.mentions:
@@ -684,7 +697,9 @@ class Tagger:
                 entry = self.gazetteer.entries[m.key]
                 by_key.setdefault(m.key, _Group(entry.name, entry.kind, m.key)).mentions.append(m)
             else:
-                loose.setdefault(fold(m.text), _Group(m.text, m.kind, None)).mentions.append(m)
+                # "Al-Manar" and "Al Manar" are one name
+                key = fold(m.text).replace("-", " ")
+                loose.setdefault(key, _Group(m.text, m.kind, None)).mentions.append(m)
         groups = list(by_key.values())
         places = {m.start: m.end for g in groups if g.kind == "place" for m in g.mentions}
         person_ends = {m.end for m in mentions if m.key is None and m.kind == "person"}

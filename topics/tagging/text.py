@@ -96,7 +96,7 @@ def strip_possessive(name: str) -> str:
 def clean_name(name: str, *, person: bool = False) -> str:
     """The name a mention stands for: a leading "the", possessives, stray punctuation and,
     for people, titles gone ("Home Office" keeps its "Home"); spelling is kept for display."""
-    name = strip_possessive(" ".join(_ENTITY.sub(" ", name).split()).strip(_EDGES))
+    name = strip_possessive(_strip_edges(" ".join(_ENTITY.sub(" ", name).split())))
     words = name.split()
     if person:
         # "Secretary of State for Defence Des Browne": the model's span starts inside the
@@ -112,13 +112,22 @@ def clean_name(name: str, *, person: bool = False) -> str:
         or (person and len(words) > 2 and ROLE_KINDS.get(fold(words[0])) == "person")
     ):
         words.pop(0)
-    name = " ".join(words).strip(_EDGES)
-    return name
+    return _strip_edges(" ".join(words))
+
+
+def _strip_edges(name: str) -> str:
+    """Stray punctuation off both ends; "Liverpool F.C." and "Washington D.C." keep their
+    last dot."""
+    stripped = name.strip(_EDGES)
+    if _INITIALS_END.search(stripped + "."):
+        return stripped + "."
+    return stripped
 
 
 # "&mdash;" left in scraped text, and the punctuation a span may carry at its edges.
 _ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{1,6});?", re.I)
 _EDGES = " \"'.,;:!?()[]-—–"
+_INITIALS_END = re.compile(r"\s(?:[A-Z]\.){2,}$")
 # "US Senate", "U.S. Army", "UN Security Council": the short form of the country or body
 # before a name is its full name, so both spellings are one topic.
 _PREFIXES = {"us": "United States", "u.s.": "United States", "un": "United Nations",
@@ -168,6 +177,7 @@ _ORG_WORDS = frozenset(
     airways network service services authority federation league club team squad brigade
     movement court parliament senate assembly congress board bureau trust fund society
     organisation organization institution industries motors systems technologies labs media
+    fc f.c afc a.f.c
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 

@@ -499,6 +499,27 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertNotIn("Vale Ashby", found)
         self.assertEqual(found["Cry Me a River"].kind, "theme", "a song named after a river")
 
+    def test_many_labels_of_one_name_count_less_than_as_many_cues(self) -> None:
+        story = [
+            "Velnet network Ardal-TV reaches Asia. The Velnet network Ardal-TV is banned.",
+            "Ardal-TV said it was news. Ardal-TV denies this. Ardal TV was fined.",
+            "Ardal-TV is watched daily. Ardal-TV calls itself a station.",
+        ]
+        # The real model called a television station a person in most of its mentions
+        model = GivenSpans({"Velnet": "ORG", "Ardal[- ]TV": "PERSON"})
+        found = by_name(Tagger(REGISTRY, model).tag(Article(body=story)))
+        self.assertEqual(found["Ardal-TV"].kind, "organisation")
+        self.assertEqual(found["Ardal-TV"].mentions, 7, "with and without the hyphen, one name")
+        self.assertNotIn("Ardal TV", found)
+
+    def test_a_clubs_letters_belong_to_its_name(self) -> None:
+        model = GivenSpans({"Dunmore(?= F)": "GPE", "Corran": "GPE"})
+        article = Article(body=["Dunmore F.C. beat Corran AFC on Saturday, in Corran."])
+        found = by_name(Tagger(REGISTRY, model).tag(article))
+        self.assertEqual(found["Dunmore F.C."].kind, "organisation")
+        self.assertEqual(clean_name("the Dunmore F.C.,"), "Dunmore F.C.")
+        self.assertEqual(clean_name("Washington D.C."), "Washington D.C.")
+
     def test_a_bodys_word_names_the_body(self) -> None:
         from topics.tagging.text import kind_from_words
 
