@@ -90,6 +90,8 @@ _ROLE_BEFORE = re.compile(r"\b([A-Za-z]+)(,?) $")
 _PLACE_OF = re.compile(
     r"\b(?:city|town|village|province|district|county|region|island|state|port) of $", re.I
 )
+# "he founded Hesco Bastion", "co-founder of Corvane": what one founds is a body.
+_FOUNDED = re.compile(r"\b(?:(?:co-?)?founded|(?:co-?)?founders? of)\s+(?:the\s+)?$", re.I)
 # ", a Russian oil company"; ", the company's founder"; ", Israel's ambassador to the UN",
 # ", NYT company chairman": the last role word of the phrase, before its "of", "to" or comma.
 _APPOSITION = re.compile(
@@ -319,14 +321,24 @@ _RUN_ON = re.compile(r"((?: [A-Z][\w'-]*[a-z][\w'-]*){1,2})(?![\w'-]| [A-Z])")
 _CLUB = re.compile(r" (?:A\.?)?F\.?C\.?(?![\w.])| A\.?F\.?C\.?(?![\w.])")
 
 
+# "Highway 1", "Expedition 11": names whose number is part of them; not "in Kabul 3 died".
+NUMBERED = frozenset(
+    ("highway", "route", "interstate", "motorway", "expedition", "apollo", "flight", "terminal")
+)
+_NUMBER_AFTER = re.compile(r" \d{1,3}(?![\d%-]|[.,]\d| [A-Z])")
+
+
 def _run_on(text: str, start: int, end: int, registry: dict[int, Any]) -> int:
-    """Where a name the model cut short ends: "Liverpool" + "F.C.", "San Quentin State" +
-    "Prison", "Stewart Haas" + "Racing" (the words after it say what the whole is),
-    "Aleksandr" + "Kaleri" (one word the registry does not know, and one more). Not "US" +
-    "President George": a title starts the next name."""
+    """Where a name the model cut short ends: "Liverpool" + "F.C.", "Highway" + "1", "San
+    Quentin State" + "Prison", "Stewart Haas" + "Racing" (the words after it say what the
+    whole is), "Aleksandr" + "Kaleri" (one word the registry does not know, and one more).
+    Not "US" + "President George": a title starts the next name."""
     club = _CLUB.match(text, end)
     if club is not None:
         return club.end()
+    number = _NUMBER_AFTER.match(text, end)
+    if number is not None and fold(text[start:end].split()[-1]) in NUMBERED:
+        return number.end()
     run = _RUN_ON.match(text, end)
     if run is None:
         return end
@@ -377,6 +389,8 @@ def _cue(
     after = text[end : end + 80]
     if _PLACE_OF.search(before):
         return "place", CUE_VOTE
+    if _FOUNDED.search(before):
+        return "organisation", CUE_VOTE
     role = _ROLE_BEFORE.search(before)
     if role is not None:
         word, comma = role.groups()
@@ -606,7 +620,7 @@ class Tagger:
             return found[::-1]
 
         mentions = []
-        next_starts = {e[0] for e in entities}
+        next_starts = {e[0] for e in entities if e[2] != "CARDINAL"}
         for start, end, label in entities:
             kind = KINDS.get(label)
             if kind is None or "\n" in text[start:end]:

@@ -168,7 +168,9 @@ _PLACE_WORDS = frozenset(
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 _BODY_FIRST = frozenset({"national", "international", "federal", "european", "world", "research"})
-_PLACE_FIRST = frozenset({"river", "lake", "mount", "port", "fort", "cape", "isle"})
+_PLACE_FIRST = frozenset(
+    {"river", "lake", "mount", "port", "fort", "cape", "isle", "highway", "route", "interstate"}
+)
 _ORG_WORDS = frozenset(
     """
     party ministry university college school academy bank inc ltd llc plc corp corporation company

@@ -430,6 +430,9 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertIsNone(cue("a bomb in a northern Kesmari district", "Kesmari"))
         # A plural role before a list of names
         self.assertEqual(cue("cosmonauts Ilya Varko and Oleg Drum", "Ilya Varko")[0], "person")
+        # What one founds is a body
+        self.assertEqual(cue("he founded Tarn Bastion in 1989", "Tarn Bastion")[0], "organisation")
+        self.assertEqual(cue("a co-founder of Corvane, said", "Corvane")[0], "organisation")
 
     def test_the_model_s_span_runs_on_to_the_whole_name(self) -> None:
         from topics.tagging.pipeline import _run_on
@@ -443,6 +446,12 @@ class KindEvidenceTests(SimpleTestCase):
                          "San Teodoro State Prison")  # fmt: skip
         self.assertEqual(run_on("for Harlow Veck Racing in 2010", "Harlow Veck"),
                          "Harlow Veck Racing")  # fmt: skip
+        # A road's or a mission's number is part of its name; a count after a place is not
+        self.assertEqual(run_on("on scenic Highway 1 about 12 miles", "Highway"), "Highway 1")
+        self.assertEqual(run_on("on Highway 1.", "Highway"), "Highway 1")
+        self.assertEqual(run_on("Expedition 11 docked", "Expedition"), "Expedition 11")
+        self.assertEqual(run_on("in Kabul 3 people died", "Kabul", {3: None}), "Kabul")
+        self.assertEqual(run_on("Highway 1.5 miles on", "Highway"), "Highway")
         # One word the registry does not know, and one more after it
         self.assertEqual(run_on("cosmonauts Aleksei Varko and", "Aleksei"), "Aleksei Varko")
         self.assertEqual(run_on("in Velmaria Tuesday", "Velmaria", {3: None}), "Velmaria")
@@ -526,6 +535,7 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(kind_from_words("Parliament"), "organisation")
         self.assertEqual(kind_from_words("Fairleigh Media"), "organisation")
         self.assertEqual(kind_from_words("Dunmore Central High School"), "organisation")
+        self.assertEqual(kind_from_words("Highway 1"), "place")
         self.assertIsNone(kind_from_words("Dravomir"))
 
     def test_context_outweighs_the_models_label_in_a_story(self) -> None:
