@@ -70,7 +70,10 @@ AGENCIES = frozenset(
 )  # fmt: skip
 _CALENDAR = re.compile(
     r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day$|^(?:january|february|march|april|may|june|july"
-    r"|august|september|october|november|december)$|^(?:today|yesterday|tomorrow)$",
+    r"|august|september|october|november|december)$|^(?:today|yesterday|tomorrow)$"
+    # the clock's zones ("08:30 BST") and degrees ("a PhD"): never what a story is about
+    r"|^(?:gmt|bst|utc|cet|cest|eet|eest|est|edt|cst|cdt|mst|mdt|pst|pdt|aest|aedt)$"
+    r"|^(?:phd|ph\.d|mba|msc|bsc|dphil)$",
     re.I,
 )
 _SPEECH = re.compile(r"^[,\s]*(?:has |had |have )?(?:said|says|say|told|added|warned|argued)\b")

@@ -139,6 +139,18 @@ class NoiseTests(SimpleTestCase):
             self.assertNotIn(noise, names)
         self.assertIn("ines barros", names)
 
+    def test_clock_zones_and_degrees_are_not_topics(self) -> None:
+        article = Article(
+            headline="Dunmore ferry sinks at 08:30 BST",
+            body=["The Dunmore ferry sank at 08:30 BST (07:30 GMT), said Ines Barros, a PhD "
+                  "student on board. Barros, who has an MBA, swam ashore."],
+        )  # fmt: skip
+        model = GivenSpans({"BST": "ORG", "GMT": "ORG", "PhD": "WORK_OF_ART", "MBA": "ORG",
+                            "Ines Barros": "PERSON"})  # fmt: skip
+        names = {fold(c.name) for c in Tagger(REGISTRY, model).tag(article)}
+        self.assertEqual(names & {"bst", "gmt", "phd", "mba"}, set())
+        self.assertIn("ines barros", names)
+
     def test_a_single_unsure_word_met_once_is_dropped(self) -> None:
         article = Article(
             headline="Ferry operator adds winter sailings",
