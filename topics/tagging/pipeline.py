@@ -373,6 +373,23 @@ def _is_personal(name: str) -> bool:
     )
 
 
+_ROLE_NAME = re.compile(r"\b(?=([A-Za-z]+) ([A-Z][a-z][\w'-]*) ([A-Z][a-z][\w'-]*)\b)")
+
+
+def _after_roles(text: str) -> dict[str, str]:
+    """Surname -> full name, for the two-word names straight after a person's role or title
+    ("Flight Engineer Salizhan Sharipov", "cosmonaut Yuri Lonchakov"): one pass."""
+    found: dict[str, str] = {}
+    for match in _ROLE_NAME.finditer(text):
+        role, first, last = match.groups()
+        folded = role.casefold()
+        if (ROLE_KINDS.get(folded) == "person" or ROLE_KINDS.get(folded[:-1]) == "person") and (
+            fold(first) not in TITLE_WORDS and fold(first) not in ROLE_KINDS
+        ):
+            found.setdefault(last, f"{first} {last}")
+    return found
+
+
 def _titled(name: str, titled: set[str]) -> bool:
     """A two- or three-word name whose surname the story puts a person's title before
     (`titled`: the words after a title anywhere in the story, found in one pass)."""
@@ -816,6 +833,15 @@ class Tagger:
                 _vote(target.votes, kind, sum(group.votes.values()))
                 continue
             kept.append(group)
+        # "Sharipov", found, and "Flight Engineer Salizhan Sharipov", which the model missed:
+        # a lone name that a person's role puts a first name before is that person's.
+        full = _after_roles(text)
+        taken = {fold(g.name) for g in groups + kept}
+        for group in kept:
+            whole = full.get(group.name) if " " not in group.name else None
+            if whole is not None and group.key is None and fold(whole) not in taken:
+                group.name = whole
+                _vote(group.votes, "person", CUE_VOTE)
         self._recount(groups + kept, text)
         titled = set(_TITLED.findall(text))
         for group in kept:

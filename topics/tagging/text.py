@@ -213,10 +213,11 @@ ROLE_KINDS: dict[str, str] = {
             activist ambassador analyst anchor architect artist astronaut author billionaire
             blogger boxer brother businessman businesswoman chef cleric comedian commissioner
             composer cosmonaut councillor councilor cricketer cyclist dancer daughter defendant
-            designer detective dictator diplomat director driver drummer economist entrepreneur
+            designer detective dictator diplomat director driver drummer economist engineer
+            entrepreneur
             envoy footballer golfer granddaughter grandson guitarist gunman historian husband
             imam inspector journalist lawmaker lawyer legislator monk mother musician
-            neurosurgeon newscaster novelist photographer pilot poet politician premier
+            neurosurgeon newscaster novelist officer photographer pilot poet politician premier
             presenter priest prosecutor rabbi researcher schoolboy schoolgirl scientist sheriff
             sister soldier son spokesman spokesperson spokeswoman student surgeon suspect
             teenager tycoon warlord widow wife writer

@@ -657,6 +657,20 @@ class PersonFoldingTests(SimpleTestCase):
         )
         self.assertNotIn("Bou Nasr", found["Abdel Karim Bou Nasr"].forms)
 
+    def test_a_surname_takes_the_first_name_a_role_puts_before_it(self) -> None:
+        article = Article(
+            body=[
+                "Commander Ilse Brandt and Flight Engineer Tomas Vrba landed on Sunday.",
+                "Brandt and Vrba briefed the new crew.",
+            ]
+        )
+        # The real model missed such a full name and called the surname an organisation
+        model = GivenSpans({"Ilse Brandt": "PERSON", "(?<=and )Vrba": "ORG"})
+        found = by_name(Tagger(REGISTRY, model).tag(article))
+        self.assertEqual(found["Tomas Vrba"].kind, "person")
+        self.assertNotIn("Vrba", found)
+        self.assertNotIn("Flight Engineer", " ".join(found))
+
 
 class UnreviewedKindTests(SimpleTestCase):
     def test_a_reviewed_kind_is_final_an_unreviewed_one_is_weighed_again(self) -> None:
