@@ -331,6 +331,20 @@ NUMBERED = frozenset(
 _NUMBER_AFTER = re.compile(r" \d{1,3}(?![\d%-]|[.,]\d| [A-Z])")
 
 
+_QUOTES = "\"'“”‘’"
+_QUOTE_OPENS = re.compile(r"[\"'“‘]((?:[A-Z][\w'-]* ){0,2})$")
+
+
+def _quoted_title(text: str, start: int, end: int) -> tuple[int, str]:
+    """A "person" the quotes around it show to be a title: "Dewey Defeats Truman" (the
+    model's span was "Defeats Truman"), 'Cry Me a River'. Its start and kind."""
+    opens = _QUOTE_OPENS.search(text, max(0, start - 40), start)
+    closes = text[end - 1 : end] in _QUOTES or text[end : end + 1] in _QUOTES
+    if opens is None or not closes:
+        return start, "person"
+    return opens.start(1), "thing"
+
+
 def _run_on(text: str, start: int, end: int, registry: dict[int, Any]) -> int:
     """Where a name the model cut short ends: "Liverpool" + "F.C.", "Highway" + "1", "San
     Quentin State" + "Prison", "Stewart Haas" + "Racing" (the words after it say what the
@@ -647,6 +661,8 @@ class Tagger:
                 continue  # a span across two paragraphs is the model running on, not a name
             if kind in NAMED_KINDS and end + 1 not in next_starts:
                 end = _run_on(text, start, end, by_start)
+            if kind == "person":
+                start, kind = _quoted_title(text, start, end)
             if kind == "organisation" and text[end : end + 4] == " of ":
                 # "the Central Bank" + "of Kenya": the model often stops before the place.
                 place = by_start.get(end + 4)

@@ -541,6 +541,21 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(clean_name("the Dunmore F.C.,"), "Dunmore F.C.")
         self.assertEqual(clean_name("Washington D.C."), "Washington D.C.")
 
+    def test_a_person_the_quotes_show_to_be_a_title_is_a_work(self) -> None:
+        article = Article(
+            headline="'Corwin Beats Hale' error in state election report",
+            body=[
+                'The report recalls the 1948 "Corwin Beats Hale" headline, printed the day '
+                "before Senator Ada Hale won.",
+            ],
+        )
+        # The real model's span of such a headline: its last words, as a person
+        model = GivenSpans({"Beats Hale": "PERSON", "Ada Hale": "PERSON"})
+        found = by_name(Tagger(REGISTRY, model).tag(article))
+        self.assertEqual(found["Corwin Beats Hale"].kind, "theme")
+        self.assertNotIn("Beats Hale", found)
+        self.assertEqual(found["Ada Hale"].kind, "person")
+
     def test_a_bodys_word_names_the_body(self) -> None:
         from topics.tagging.text import kind_from_words
 
