@@ -3,11 +3,13 @@ primary topic is right. A predicted topic matches a gold name when their folded 
 the gold name is one of the forms the story used for it, or when the registry knows the gold
 name as an alias of it ("UN" for "United Nations")."""
 
+import importlib.util
 import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 from topics.tagging import Article, Candidate, Tagger
@@ -197,3 +199,57 @@ def evaluate_quotes(tagger: Tagger, golds: Iterable[QuoteGold]) -> QuoteScore:
             if not any(_same_quote(q.text, e["text"]) for e in gold.quotes):
                 score.wrong.append(f"extra: {q.text[:50]}")
     return score
+
+
+def load_sel_scorer(gold: Path) -> ModuleType:
+    """The SEL dataset's own scorer, score.py beside `gold`, read where it lies (never copied
+    into the repository)."""
+    path = gold.parent / "score.py"
+    if not path.is_file():
+        raise ValueError(f"no scorer at {path}: give the path of sel-dev.jsonl in its folder")
+    spec = importlib.util.spec_from_file_location("sel_score", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class KindDisagreement:
+    article: str
+    name: str
+    kind: str
+    gold: tuple[tuple[str, str], ...]  # (name, type) of the gold entities it was matched to
+    exact: bool  # matched by the whole name, not only by words the names share
+
+
+def kind_disagreements(
+    scorer: ModuleType, records: list[dict[str, Any]], pred: dict[str, list[dict[str, Any]]]
+) -> list[KindDisagreement]:
+    """The topics whose kind the scorer's "kinds right" counts wrong, matched as it matches
+    them (its own norm and match_entity): for reading, one by one, which are the tagger's
+    errors, which the labels' ("right about 46 times in 50") and which a match by shared
+    words ("United States" met as "United States Army")."""
+    found = []
+    for record in records:
+        typed = [
+            e for e in record["gold_entities"]
+            if e.get("type") in ("person", "organization", "place")
+        ]  # fmt: skip
+        names = {scorer.norm(e["name"]) for e in record["gold_entities"] if e.get("name")}
+        for topic in pred.get(record["id"], []):
+            name = topic.get("name", "")
+            hits = [e for e in typed if scorer.match_entity(name, e)]
+            exact = [
+                e for e in hits
+                if scorer.norm(name) in (scorer.norm(e["name"]), scorer.norm(e.get("wikipedia")))
+            ]  # fmt: skip
+            if not exact and scorer.norm(name) in names:
+                continue  # the scorer skips a topic that is exactly a gold concept
+            hits = exact or hits
+            if hits and scorer.KIND.get(topic.get("kind")) not in {e["type"] for e in hits}:
+                gold = tuple((e["name"], e["type"]) for e in hits)
+                found.append(
+                    KindDisagreement(record["id"], name, topic.get("kind", ""), gold, bool(exact))
+                )
+    return found

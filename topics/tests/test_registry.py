@@ -1,6 +1,7 @@
 """The registry in the database: the starter data, tagging on publish, re-tagging, curation."""
 
 import json
+import shutil
 import tempfile
 from io import StringIO
 from pathlib import Path
@@ -226,6 +227,44 @@ class CommandTests(BaseTestCase):
         call_command("evaluate_tagging", str(gold), stdout=out)
         self.assertRegex(out.getvalue(), r"precision 0\.\d+ +recall 0\.\d+ +F1 0\.\d+")
         self.assertRegex(out.getvalue(), r"primary hit rate 0\.\d+ \(\d+/24\)")
+
+    def test_evaluate_tagging_on_a_sel_shaped_set_lists_the_kinds_counted_wrong(self) -> None:
+        # An invented set in the SEL dev set's shape, and a scorer of the same interface
+        # (the real one stays in ../shared, beside its data, and so does this stand-in).
+        folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, folder)
+        story = {
+            "id": "story-1",
+            "title": "Corvane Holdings fined in Dunmore",
+            "text": "Corvane Holdings was fined by regulators in Dunmore on Monday.",
+            "gold_entities": [
+                {"name": "Corvane Holdings", "type": "place"},
+                {"name": "Dunmore Council", "type": "organization"},
+            ],
+        }
+        (folder / "sel-dev.jsonl").write_text(json.dumps(story) + "\n")
+        (folder / "score.py").write_text(
+            "import json, sys\n"
+            "KIND = {'organisation': 'organization', 'place': 'place', 'person': 'person'}\n"
+            "def norm(s): return ' '.join(str(s or '').lower().split())\n"
+            "def match_entity(name, e):\n"
+            "    a, b = set(norm(name).split()), set(norm(e['name']).split())\n"
+            "    return bool(a) and (a <= b or b <= a)\n"
+            "if __name__ == '__main__': print('P@5 1.000')\n"
+        )
+        out = StringIO()
+        call_command(
+            "evaluate_tagging", "--sel", str(folder / "sel-dev.jsonl"), "--predictions",
+            str(folder / "pred.jsonl"), "--kind-errors", stdout=out,
+        )  # fmt: skip
+        text = out.getvalue()
+        self.assertIn("P@5 1.000", text)
+        self.assertRegex(text, r"kinds counted wrong: \d+ \(1 matched by the whole name")
+        self.assertIn(
+            "story-1  Corvane Holdings (organisation) vs Corvane Holdings (place), by name", text
+        )
+        predicted = json.loads((folder / "pred.jsonl").read_text())
+        self.assertEqual(predicted["id"], "story-1")
 
     def test_ingest_dry_run_reports_topics_and_writes_nothing(self) -> None:
         topics_before = Topic.objects.count()

@@ -9,7 +9,14 @@ from typing import Any, TypeVar
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from topics.actions import current_tagger
-from topics.evaluation import evaluate, evaluate_quotes, read_gold, read_quote_gold
+from topics.evaluation import (
+    evaluate,
+    evaluate_quotes,
+    kind_disagreements,
+    load_sel_scorer,
+    read_gold,
+    read_quote_gold,
+)
 from topics.tagging import Article
 
 T = TypeVar("T")
@@ -42,6 +49,12 @@ class Command(BaseCommand):
             action="store_true",
             help="count passing mentions as predictions too (default: primary and about)",
         )
+        parser.add_argument(
+            "--kind-errors",
+            action="store_true",
+            help="with --sel: list each topic whose kind the scorer counts wrong, and the gold "
+            "entities it was matched to (by the whole name or by shared words)",
+        )
         parser.add_argument("--show", type=int, default=10, help="most frequent misses/extras")
         parser.add_argument(
             "--quotes",
@@ -55,7 +68,7 @@ class Command(BaseCommand):
         if options["quotes"] is not None:
             self._quotes(options["quotes"], options["show"])
         if options["sel"] is not None:
-            self._sel(options["sel"], options["predictions"])
+            self._sel(options["sel"], options["predictions"], options["kind_errors"])
         if options["gold"] is None:
             if options["sel"] is None and options["quotes"] is None:
                 raise CommandError("give a gold file, --sel PATH, --quotes PATH, or several")
@@ -85,7 +98,7 @@ class Command(BaseCommand):
         for line in score.wrong[:show]:
             self.stdout.write(f"  {line}")
 
-    def _sel(self, path: Path, out: Path) -> None:
+    def _sel(self, path: Path, out: Path, kind_errors: bool = False) -> None:
         """Tag every SEL article (read where it lies: the texts never enter the repository)
         and let the dataset's own scorer judge the predictions."""
         scorer = path.parent / "score.py"
@@ -101,13 +114,16 @@ class Command(BaseCommand):
         ]
         tagged = current_tagger().tag_many(articles)
         out.parent.mkdir(parents=True, exist_ok=True)
+        pred = {
+            record["id"]: [
+                {"name": c.name, "salience": c.salience, "role": c.role, "kind": c.kind}
+                for c in candidates
+            ]
+            for record, candidates in zip(records, tagged, strict=True)
+        }
         with out.open("w", encoding="utf-8") as handle:
-            for record, candidates in zip(records, tagged, strict=True):
-                topics = [
-                    {"name": c.name, "salience": c.salience, "role": c.role, "kind": c.kind}
-                    for c in candidates
-                ]
-                handle.write(json.dumps({"id": record["id"], "topics": topics}) + "\n")
+            for record_id, topics in pred.items():
+                handle.write(json.dumps({"id": record_id, "topics": topics}) + "\n")
         result = subprocess.run(
             [sys.executable, str(scorer), str(path), str(out)],
             capture_output=True, text=True, timeout=300, check=False,
@@ -116,6 +132,25 @@ class Command(BaseCommand):
         self.stdout.write(result.stdout.rstrip())
         if result.returncode:
             raise CommandError(f"the scorer failed: {result.stderr.strip()[-500:]}")
+        if kind_errors:
+            self._kind_errors(path, records, pred)
+
+    def _kind_errors(
+        self, path: Path, records: list[dict[str, Any]], pred: dict[str, list[dict[str, Any]]]
+    ) -> None:
+        try:
+            found = kind_disagreements(load_sel_scorer(path), records, pred)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        exact = sum(d.exact for d in found)
+        self.stdout.write(
+            f"kinds counted wrong: {len(found)} ({exact} matched by the whole name, "
+            f"{len(found) - exact} by shared words only)"
+        )
+        for d in found:
+            gold = "; ".join(f"{name} ({kind})" for name, kind in d.gold)
+            how = "by name" if d.exact else "by shared words"
+            self.stdout.write(f"  {d.article}  {d.name} ({d.kind}) vs {gold}, {how}")
 
 
 def _read(path: Path, reader: Callable[[Path], list[T]]) -> list[T]:

@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -9,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tidings.progress import Progress
 from topics.actions import current_tagger
+from topics.evaluation import load_sel_scorer
 from topics.tagging import Article, Candidate
 from topics.tagging.salience import MODEL_PATH, Salience, fit, fit_choice
 
@@ -36,7 +36,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["sel"]
-        scorer = _scorer(path.parent / "score.py")
+        try:
+            scorer = load_sel_scorer(path)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         records = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
         rules = current_tagger().with_salience(None)
         articles = [_article(r) for r in records]
@@ -146,14 +149,3 @@ def _predictions(
 def _article(record: dict[str, Any]) -> Article:
     body = [p.strip() for p in str(record.get("text", "")).split("\n\n") if p.strip()]
     return Article(headline=record.get("title") or "", body=body)
-
-
-def _scorer(path: Path) -> ModuleType:
-    """The dataset's own scorer, read where it lies (never copied into the repository)."""
-    if not path.is_file():
-        raise CommandError(f"no scorer at {path}: give the path of sel-dev.jsonl in its folder")
-    spec = importlib.util.spec_from_file_location("sel_score", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
