@@ -873,6 +873,8 @@ class Tagger:
                     by_words = None
                 if by_words is not None:
                     group.kind, group.kind_votes = by_words, {}  # the name decides, for good
+                elif group.kind == "person" and any(ch.isdigit() for ch in group.name):
+                    group.kind = "thing"  # "G8", "IE6": no one's name has a number
                 elif _titled(group.name, titled):
                     group.kind = "person"
                     # "Ms Yousafzai": a title outweighs all else the story says

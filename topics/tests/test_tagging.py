@@ -556,6 +556,12 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertNotIn("Beats Hale", found)
         self.assertEqual(found["Ada Hale"].kind, "person")
 
+    def test_no_ones_name_has_a_number(self) -> None:
+        article = Article(body=["Leaders of the G9 met in Dunmore. The G9 agreed on aid."])
+        model = GivenSpans({"G9": "PERSON", "Tropical Storm Dolores": "ORG"})
+        found = by_name(Tagger(REGISTRY, model).tag(article))
+        self.assertEqual(found["G9"].kind, "theme")
+
     def test_a_bodys_word_names_the_body(self) -> None:
         from topics.tagging.text import kind_from_words
 
@@ -563,6 +569,7 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(kind_from_words("Fairleigh Media"), "organisation")
         self.assertEqual(kind_from_words("Dunmore Central High School"), "organisation")
         self.assertEqual(kind_from_words("Highway 1"), "place")
+        self.assertEqual(kind_from_words("Tropical Storm Dolores"), "thing")
         self.assertIsNone(kind_from_words("Dravomir"))
 
     def test_context_outweighs_the_models_label_in_a_story(self) -> None:
