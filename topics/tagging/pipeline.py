@@ -70,13 +70,33 @@ AGENCIES = frozenset(
 )  # fmt: skip
 _CALENDAR = re.compile(
     r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day$|^(?:january|february|march|april|may|june|july"
-    r"|august|september|october|november|december)$|^(?:today|yesterday|tomorrow)$"
-    # the clock's zones ("08:30 BST") and degrees ("a PhD"): never what a story is about
-    r"|^(?:gmt|bst|utc|cet|cest|eet|eest|est|edt|cst|cdt|mst|mdt|pst|pdt|aest|aedt)$"
-    r"|^(?:phd|ph\.d|mba|msc|bsc|dphil)$",
+    r"|august|september|october|november|december)$|^(?:today|yesterday|tomorrow)$",
     re.I,
 )
+# A clock's zone after its time ("08:30 BST", "7pm GMT") and a degree ("a PhD", "an MBA
+# student"): never what a story is about. UTC and the MBA may also be companies; MSC is one.
+_ZONE = re.compile(r"(?:GMT|BST|UTC|CET|CEST|EET|EEST|EST|EDT|CST|CDT|MST|MDT|PST|PDT|AEST|AEDT)")
+_ZONE_BEFORE = re.compile(r"(?:\d(?: ?[ap]\.?m\.?)?|\bnoon|\bmidnight) \(?$", re.I)
+_DEGREE = re.compile(r"(?:PhD|Ph\.D\.?|DPhil)")
+_MAYBE_DEGREE = re.compile(r"(?:MBA|MSc|BSc)")
+_DEGREE_BEFORE = re.compile(r"\b(?:an?|his|her|their|my) $", re.I)
+_DEGREE_AFTER = re.compile(r" (?:student|degree|course|programme|program|graduate)")
+
+
+def _is_clock_or_degree(text: str, start: int, end: int, name: str) -> bool:
+    before = text[max(0, start - 12) : start]
+    if _ZONE.fullmatch(name):
+        return bool(_ZONE_BEFORE.search(before))
+    if _MAYBE_DEGREE.fullmatch(name):
+        return bool(_DEGREE_BEFORE.search(before) or _DEGREE_AFTER.match(text, end))
+    return _DEGREE.fullmatch(name) is not None
+
+
 _SPEECH = re.compile(r"^[,\s]*(?:has |had |have )?(?:said|says|say|told|added|warned|argued)\b")
+_SPOKE = re.compile(
+    r"[,\s]*(?:said|says|told|added|exclaimed|commented|explained|insisted|replied|admitted)\b"
+)
+_BY_SOMEONE_OF = re.compile(r"\bby (?:[A-Z][\w'.-]* ){1,3}of $")
 _SPEECH_BEFORE = re.compile(r"\b(?:said|says|told|added|according to)[\s,]*$")
 # "in Kenya", "at the Port of Elsby": the headline's setting, rarely its subject.
 _SETTING_BEFORE = re.compile(
@@ -93,8 +113,9 @@ _ROLE_BEFORE = re.compile(r"\b([A-Za-z]+)(,?) $")
 _PLACE_OF = re.compile(
     r"\b(?:city|town|village|province|district|county|region|island|state|port) of $", re.I
 )
-# "he founded Hesco Bastion", "co-founder of Corvane": what one founds is a body.
-_FOUNDED = re.compile(r"\b(?:(?:co-?)?founded|(?:co-?)?founders? of)\s+(?:the\s+)?$", re.I)
+# "he founded Hesco Bastion": what one founds is a body. Not "the co-founder of": the model
+# runs "Apple Steve Jobs" into one name after it.
+_FOUNDED = re.compile(r"\b(?:co-?)?founded\s+(?:the\s+)?$", re.I)
 # ", a Russian oil company"; ", the company's founder"; ", Israel's ambassador to the UN",
 # ", NYT company chairman": the last role word of the phrase, before its "of", "to" or comma.
 _APPOSITION = re.compile(
@@ -104,23 +125,20 @@ _APPOSITION = re.compile(
 )
 # "the Crimea region", "Helmand province": a name that an administrative word follows.
 _PLACE_AFTER = re.compile(
-    r"^ (?:region|province|district|county|oblast|governorate|prefecture|peninsula|valley)\b"
+    r"^ (?:region|province|district|county|oblast|governorate|prefecture|peninsula|valley)"
+    r"(?:[,.;:)]|$| (?:of|in|on|and|where|which|that|near)\b)"
 )
 _PLACE_AFTER_LEAD = re.compile(r"(?:^|\b(?:the|in|of|from|to|across|near))\s$", re.I)
+_LIST_NEXT = re.compile(r"(?:,| and) [A-Z]")
 _CLAUSE_END = re.compile(r"[,.;:)\n]|$")
 _AGE_AFTER = re.compile(r"^(?:, \d{1,3},| \(\d{1,3}\)|, who\b)")
 _NEAR_BEFORE = re.compile(r"\b(?:near|outside|in|across) $")
-# "shares in Brightwave", "a stake in Tana": a company's "in", not a place's.
-_HOLDING_IN = re.compile(
-    r"\b(?:shares?|stakes?|holdings?|investments?|interests?|invested) in $", re.I
-)
 NAMED_KINDS = frozenset({"person", "organisation", "place"})
 # An unreviewed topic's kind so far, in one story: as strong as two labels.
 REGISTRY_PRIOR = 2.0
 # One cue outweighs two labels: the model's labels of one name err together.
 LABEL_VOTE, CUE_VOTE, WEAK_CUE_VOTE = 1.0, 2.5, 1.0
-# "an officer in Nagrota": more than the model's one label, less than two.
-NEAR_VOTE = 1.5
+REGION_VOTE = 1.5  # more than one label, less than two
 _CREDIT_SPLIT = re.compile(r"[/,;:|()]|\b(?:photograph|photo|picture|by|and|via|for)\b", re.I)
 
 
@@ -336,16 +354,25 @@ _QUOTE_OPENS = re.compile(r"[\"'“‘]((?:[A-Z][\w'-]* ){0,2})$")
 
 
 def _quoted_title(text: str, start: int, end: int) -> tuple[int, str]:
-    """A "person" the quotes around it show to be a title: "Dewey Defeats Truman" (the
-    model's span was "Defeats Truman"), 'Cry Me a River'. Its start and kind."""
+    """A "person" the model found the end of a quoted title in: "Dewey Defeats Truman" (its
+    span was "Defeats Truman"). Its start and kind. A quoted nickname ("Iron Mike", "Jihadi
+    John") stays a person: two words, or the span is the whole quote."""
     opens = _QUOTE_OPENS.search(text, max(0, start - 40), start)
     closes = text[end - 1 : end] in _QUOTES or text[end : end + 1] in _QUOTES
-    if opens is None or not closes:
+    if opens is None or not opens.group(1) or not closes:
+        return start, "person"
+    if len(text[opens.start(1) : end].split()) < 3:
         return start, "person"
     return opens.start(1), "thing"
 
 
-def _run_on(text: str, start: int, end: int, registry: dict[int, Any]) -> int:
+def _quoted(text: str, m: "_Mention") -> bool:
+    return text[m.start - 1 : m.start] in _QUOTES and text[m.end : m.end + 1] in _QUOTES
+
+
+def _run_on(
+    text: str, start: int, end: int, registry: dict[int, Any], headline: bool = False
+) -> int:
     """Where a name the model cut short ends: "Liverpool" + "F.C.", "Highway" + "1", "San
     Quentin State" + "Prison", "Stewart Haas" + "Racing" (the words after it say what the
     whole is), "Aleksandr" + "Kaleri" (one word the registry does not know, and one more).
@@ -353,6 +380,8 @@ def _run_on(text: str, start: int, end: int, registry: dict[int, Any]) -> int:
     club = _CLUB.match(text, end)
     if club is not None:
         return club.end()
+    if headline:
+        return end  # where every word is capitalised: "Hamas Says", "Johnson Quits Parliament"
     number = _NUMBER_AFTER.match(text, end)
     if number is not None and fold(text[start:end].split()[-1]) in NUMBERED:
         return number.end()
@@ -411,14 +440,11 @@ def _titled(name: str, titled: set[str]) -> bool:
     return 2 <= len(words) <= 3 and words[-1] in titled
 
 
-def _cue(
-    text: str, start: int, end: int, places: dict[int, int], near: bool = True
-) -> tuple[str, float] | None:
+def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, float] | None:
     """The kind the words around one mention give its name, and how strongly: a role just
     before it ("the charity Comic Relief", "Congresswoman Gabrielle Giffords", "the town of
     Moe"), an apposition after it ("Yukos, a Russian oil company"; "Ali Hassan, 54,"), a
-    known place after its comma ("Tucson, Arizona"), or "near X" (unless not `near`: "in the
-    Korean War" is no place)."""
+    known place after its comma ("Tucson, Arizona"), or "near X"."""
     before = text[max(0, start - 30) : start]
     after = text[end : end + 80]
     if _PLACE_OF.search(before):
@@ -430,8 +456,10 @@ def _cue(
         word, comma = role.groups()
         kind = ROLE_KINDS.get(word.lower())
         if kind is None and word.islower() and word.endswith("s"):
-            # "cosmonauts Aleksandr Kaleri and Oleg Skripochka": a role before a list
-            kind = "person" if ROLE_KINDS.get(word[:-1]) == "person" else None
+            # "cosmonauts Aleksandr Kaleri and Oleg Skripochka": a role before a list of
+            # names; not "architects Foster and Partners"
+            listed = _LIST_NEXT.match(after) is not None
+            kind = "person" if listed and ROLE_KINDS.get(word[:-1]) == "person" else None
         # A capitalised word may belong to another name ("Labour Party Smith" is rare, "the
         # Party" common): only a person's title counts then. After a comma ("the company,
         # Hospira,") the name must close the apposition, or it starts the next clause.
@@ -450,18 +478,18 @@ def _cue(
             kind = ROLE_KINDS.get(word) if word.islower() else None
             if kind:
                 return kind, CUE_VOTE
-    # "the Crimea region", "in Helmand province"; not "a north-eastern Druze district".
+    # "the Crimea region of", "in Helmand province."; not "a north-eastern Druze district",
+    # "the Starbucks district manager"; outvoted by two labels ("the Pelosi district, where").
     if _PLACE_AFTER.match(after) and _PLACE_AFTER_LEAD.search(before):
-        return "place", CUE_VOTE
+        return "place", REGION_VOTE
     if _AGE_AFTER.match(after):
         return "person", CUE_VOTE
     # "Tucson, Arizona." but not "James Jeffrey, U.S. ambassador": the place ends the clause.
     place_end = places.get(end + 2) if after.startswith(", ") else None
     if place_end is not None and _CLAUSE_END.match(text, place_end):
         return "place", CUE_VOTE
-    if (near and _NEAR_BEFORE.search(before) and not after.startswith("'")
-            and not _HOLDING_IN.search(before)):  # fmt: skip
-        return "place", NEAR_VOTE
+    if _NEAR_BEFORE.search(before) and not after.startswith("'"):
+        return "place", WEAK_CUE_VOTE
     return None
 
 
@@ -486,8 +514,8 @@ def _modifies(text: str, end: int, starts: set[int]) -> bool:
 
 
 def _saturate(labels: float) -> float:
-    """What the model's labels of one name are worth together: each more counts less, as
-    they err together (eight "person" labels for a television station)."""
+    """What the model's labels of one name (or its weak cues) are worth together: each more
+    counts less, as they err together (eight "person" labels for a television station)."""
     return 1.0 + math.log2(labels) if labels > 1.0 else labels
 
 
@@ -497,18 +525,25 @@ def _decide_kind(
     """The model's labels (group.votes) and the context of every mention, weighed. `people`:
     where the model's people end in the text."""
     votes = {kind: _saturate(vote) for kind, vote in group.votes.items()}
-    owned = False
-    near = "thing" not in group.votes
+    owned = spoke = False
+    weak: dict[str, float] = {}  # "in X" three times is one habit of speech, not three cues
     for m in group.mentions:
         # "Warren Buffett of Berkshire Hathaway": what a person is "of" is no person, and the
-        # ", who" after it is his.
-        of_person = m.start - 4 in people and text.startswith(" of ", m.start - 4)
-        cue = _cue(text, m.start, m.end, places, near)
+        # ", who" after it is his. Not "a portrait by Lucian Freud of David Hockney".
+        of_person = (
+            m.start - 4 in people
+            and text.startswith(" of ", m.start - 4)
+            and not _BY_SOMEONE_OF.search(text, max(0, m.start - 60), m.start)
+        )
+        cue = _cue(text, m.start, m.end, places)
         if cue is not None and not (of_person and cue[0] == "person"):
-            _vote(votes, *cue)
+            _vote(weak if cue[1] == WEAK_CUE_VOTE else votes, *cue)
         owned = owned or of_person
-    if owned and set(group.votes) == {"person"}:
+        spoke = spoke or bool(_SPOKE.match(text, m.end))
+    if owned and not spoke and len(group.mentions) <= 2 and set(group.votes) == {"person"}:
         _vote(votes, "organisation", CUE_VOTE)
+    for kind, vote in weak.items():
+        _vote(votes, kind, _saturate(vote))
     name = group.name
     if " " not in name and len(name) > 3 and {name + "n", name + "an", name + "ian"} & adjectives:
         # "Transnistrian goods": a name with an adjective of its own is a place's.
@@ -604,7 +639,8 @@ class Tagger:
         text = layout.text
         hits = self.gazetteer.find(text)
         registry = self._registry_mentions(text, hits)
-        mentions = self._entity_mentions(text, entities, registry, _credit_names(article))
+        body = next((p[1] for p in layout.parts if p[2] == "headline"), 0)
+        mentions = self._entity_mentions(text, entities, registry, _credit_names(article), body)
         groups = self._group(mentions, layout)
         quotes = self._quotes(article, groups) if self.with_quotes else []
         groups += self._themes(layout, groups)
@@ -635,8 +671,10 @@ class Tagger:
         entities: list[tuple[int, int, str]],
         registry: list[_Mention],
         credits: set[str],
+        body: int = 0,
     ) -> list[_Mention]:
-        """The model's entities as mentions, added to the registry's; returns both."""
+        """The model's entities as mentions, added to the registry's; returns both. `body`:
+        where the text after the headline starts."""
         # The registry's hits never overlap and come in text order: found by bisection, so a
         # long story's thousands of entities do not each walk every hit.
         registry = sorted(registry, key=lambda m: m.start)
@@ -660,7 +698,7 @@ class Tagger:
             if kind is None or "\n" in text[start:end]:
                 continue  # a span across two paragraphs is the model running on, not a name
             if kind in NAMED_KINDS and end + 1 not in next_starts:
-                end = _run_on(text, start, end, by_start)
+                end = _run_on(text, start, end, by_start, headline=start < body)
             if kind == "person":
                 start, kind = _quoted_title(text, start, end)
             if kind == "organisation" and text[end : end + 4] == " of ":
@@ -705,6 +743,7 @@ class Tagger:
                 len(folded) < 2
                 or is_noise_word(name)
                 or _CALENDAR.match(folded)
+                or _is_clock_or_degree(text, start, end, name)
                 or folded in AGENCIES
                 or folded in credits
                 or folded in self.rejected
@@ -783,13 +822,15 @@ class Tagger:
             _decide_kind(group, text, places, adjectives, person_ends)
             if len(group.mentions) > 1:
                 group.name = max((m.text for m in group.mentions), key=len)
-        # "Craig Revel Horwood" labelled a work, "Revel Horwood" a person: one person.
+        # "Craig Revel Horwood exclaimed", labelled a work, and "Revel Horwood", a person: one
+        # person, who speaks. Not "Being John Malkovich", a film, and John Malkovich.
         names = {fold(g.name) for g in loose.values() if g.kind == "person" and " " in g.name}
         for group in loose.values():
             words = group.name.split()
             if (group.kind == "thing" and 3 <= len(words) <= 4
                     and all(w[:1].isupper() for w in words)
-                    and fold(" ".join(words[1:])) in names):  # fmt: skip
+                    and fold(" ".join(words[1:])) in names
+                    and any(_SPOKE.match(text, m.end) for m in group.mentions)):  # fmt: skip
                 _vote(group.votes, "person", CUE_VOTE)
                 group.kind = "person"
         # Surnames and acronyms join the fuller name the same story uses.
@@ -867,9 +908,12 @@ class Tagger:
             _decide_kind(group, text, places, adjectives, person_ends)
             if group.kind in NAMED_KINDS or group.kind == "thing":
                 by_words = kind_from_words(group.name)
-                if group.kind == "thing" and by_words != "organisation":
+                if group.kind == "thing" and (
+                    by_words != "organisation" or any(_quoted(text, m) for m in group.mentions)
+                ):
                     # The model may call a body a work ("the Charity Commission"); a work
-                    # named after a place stays a work ("Cry Me a River").
+                    # named after a place ("Cry Me a River") or in quotes ("Fight Club") stays
+                    # a work.
                     by_words = None
                 if by_words is not None:
                     group.kind, group.kind_votes = by_words, {}  # the name decides, for good

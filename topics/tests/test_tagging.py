@@ -150,6 +150,15 @@ class NoiseTests(SimpleTestCase):
         names = {fold(c.name) for c in Tagger(REGISTRY, model).tag(article)}
         self.assertEqual(names & {"bst", "gmt", "phd", "mba"}, set())
         self.assertIn("ines barros", names)
+        # Letters that are a company's name too stay, away from a clock or a degree
+        article = Article(
+            headline="MSC and UTC cut jobs",
+            body=["MSC said it would divert ships at noon BST. UTC agreed to merge, the MBA "
+                  "said."],
+        )  # fmt: skip
+        model = GivenSpans({"MSC": "ORG", "UTC": "ORG", "MBA": "ORG", "BST": "ORG"})
+        names = {c.name for c in Tagger(REGISTRY, model).tag(article)}
+        self.assertEqual(names, {"MSC", "UTC", "MBA"})
 
     def test_a_single_unsure_word_met_once_is_dropped(self) -> None:
         article = Article(
@@ -426,25 +435,30 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(cue("the company, Vantra, said", "Vantra")[0], "organisation")
 
     def test_where_a_name_is_and_what_follows_it(self) -> None:
-        from topics.tagging.pipeline import NEAR_VOTE, _cue
+        from topics.tagging.pipeline import REGION_VOTE, WEAK_CUE_VOTE, _cue
 
         def cue(text: str, name: str) -> Any:
             at = text.index(name)
             return _cue(text, at, at + len(name), {})
 
-        # "in X" outweighs one label, not two; a company's "shares in X" is no place.
-        self.assertEqual(cue("A senior officer in Dravomir said", "Dravomir"), ("place", NEAR_VOTE))
-        self.assertIsNone(cue("Shares in Dravomir Holdings fell", "Dravomir Holdings"))
-        self.assertIsNone(cue("a big stake in Dravomir last year", "Dravomir"))
-        self.assertEqual(cue("unrest in the Kesmar region of Velmaria", "Kesmar")[0], "place")
-        self.assertEqual(cue("fighting in Tolvar province", "Tolvar")[0], "place")
-        # A name that qualifies the district ("a Druze district") is no place of its own.
+        # "in X" is weak: "jobs in Jaguar Land Rover", "trust in Boeing"
+        self.assertEqual(cue("A senior officer in Dravomir said", "Dravomir"),
+                         ("place", WEAK_CUE_VOTE))  # fmt: skip
+        # An administrative word after the name, ending its phrase: more than one label
+        self.assertEqual(
+            cue("unrest in the Kesmar region of Velmaria", "Kesmar"), ("place", REGION_VOTE)
+        )
+        self.assertEqual(cue("fighting in Tolvar province.", "Tolvar")[0], "place")
+        # A name that qualifies the district or the word after it is no place of its own.
         self.assertIsNone(cue("a bomb in a northern Kesmari district", "Kesmari"))
-        # A plural role before a list of names
+        self.assertIsNone(cue("The Brewton district manager told staff", "Brewton"))
+        self.assertIsNone(cue("Turnout in the Halvorsen district was high", "Halvorsen"))
+        # A plural role before a list of names; not before a firm's name
         self.assertEqual(cue("cosmonauts Ilya Varko and Oleg Drum", "Ilya Varko")[0], "person")
-        # What one founds is a body
+        self.assertIsNone(cue("designed by architects Foster Kell, in 2004", "Foster Kell"))
+        # What one founds is a body; "the co-founder of" may run into the founder's name
         self.assertEqual(cue("he founded Tarn Bastion in 1989", "Tarn Bastion")[0], "organisation")
-        self.assertEqual(cue("a co-founder of Corvane, said", "Corvane")[0], "organisation")
+        self.assertIsNone(cue("the co-founder of Corvane Ada Lowry", "Corvane Ada Lowry"))
 
     def test_the_model_s_span_runs_on_to_the_whole_name(self) -> None:
         from topics.tagging.pipeline import _run_on
@@ -472,6 +486,11 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(run_on("Velmaria Secretary Ama Lowry", "Velmaria"), "Velmaria")
         self.assertEqual(run_on("the Senate Minority spoke", "Senate"), "Senate")
         self.assertEqual(run_on("Ama Lowry Holt Mercer said", "Ama Lowry"), "Ama Lowry")
+        # A headline capitalises every word: only a club's letters run on there
+        at = len("Velnet")
+        self.assertEqual(_run_on("Velnet Says Fees Rise", 0, at, {}, headline=True), at)
+        self.assertEqual(_run_on("Dunmore FC Sack Coach", 0, len("Dunmore"), {}, headline=True),
+                         len("Dunmore FC"))  # fmt: skip
 
     def test_what_a_person_is_of_is_not_a_person(self) -> None:
         article = Article(
@@ -484,6 +503,14 @@ class KindEvidenceTests(SimpleTestCase):
         found = by_name(tagger().tag(article))
         self.assertEqual(found["Warrick Bellamy"].kind, "person")
         self.assertEqual(found["Corwen Hathaway"].kind, "organisation")
+        # A work's subject is: "a portrait by Lena Voss of Ivo Brandt"; and one who speaks
+        for story in (
+            ["A portrait by Lena Voss of Ivo Brandt sold for £14m."],
+            ["The firm of Lena Voss of Ivo Brandt grew.", "Ivo Brandt said he was pleased."],
+        ):
+            model = GivenSpans({"Lena Voss": "PERSON", "Ivo Brandt": "PERSON"})
+            found = by_name(Tagger(REGISTRY, model).tag(Article(body=story)))
+            self.assertEqual(found["Ivo Brandt"].kind, "person", story)
 
     def test_a_holder_named_inside_a_title_is_a_person(self) -> None:
         article = Article(
@@ -515,10 +542,26 @@ class KindEvidenceTests(SimpleTestCase):
         })  # fmt: skip
         found = by_name(Tagger(REGISTRY, model).tag(article))
         self.assertEqual(found["Tarnwell Charity Commission"].kind, "organisation")
-        self.assertEqual(found["Corin Vale Ashby"].kind, "person")
+        self.assertEqual(found["Corin Vale Ashby"].kind, "person", "who exclaimed")
         self.assertIn("Vale Ashby", found["Corin Vale Ashby"].forms)
         self.assertNotIn("Vale Ashby", found)
         self.assertEqual(found["Cry Me a River"].kind, "theme", "a song named after a river")
+        # A film named after its star, and a film in quotes named like a club, stay films
+        article = Article(
+            body=[
+                'Ada Lowry said she almost turned down "Being Ada Lowry" and "Fight Club".',
+                "Being Ada Lowry was a hit. Fight Club was too. Ada Lowry is 70.",
+            ]
+        )
+        model = GivenSpans({
+            "Being Ada Lowry": "WORK_OF_ART",
+            "Fight Club": "WORK_OF_ART",
+            "(?<!Being )Ada Lowry": "PERSON",
+        })  # fmt: skip
+        found = by_name(Tagger(REGISTRY, model).tag(article))
+        self.assertEqual(found["Ada Lowry"].kind, "person")
+        self.assertEqual(found["Being Ada Lowry"].kind, "theme")
+        self.assertEqual(found["Fight Club"].kind, "theme")
 
     def test_many_labels_of_one_name_count_less_than_as_many_cues(self) -> None:
         story = [
@@ -555,6 +598,11 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(found["Corwin Beats Hale"].kind, "theme")
         self.assertNotIn("Beats Hale", found)
         self.assertEqual(found["Ada Hale"].kind, "person")
+        # A quoted nickname is still a person
+        article = Article(body=["'Iron Tam' Brody watched from ringside with \"Big Ada\"."])
+        model = GivenSpans({"Tam": "PERSON", "Big Ada": "PERSON"})
+        found = by_name(Tagger(REGISTRY, model).tag(article))
+        self.assertEqual(found["Big Ada"].kind, "person")
 
     def test_no_ones_name_has_a_number(self) -> None:
         article = Article(body=["Leaders of the G9 met in Dunmore. The G9 agreed on aid."])
