@@ -455,6 +455,12 @@ class KindEvidenceTests(SimpleTestCase):
         # "Peter" is the start of a name the story uses, but "Holm" names a person too
         self.assertIn("Peter Holm", found)
 
+    def test_an_adjective_before_a_noun_is_not_part_of_the_name(self) -> None:
+        article = Article(body=["The U.S. Naval ship heard gunshots off the coast."])
+        found = by_name(Tagger(REGISTRY, GivenSpans({"The U.S. Naval": "ORG"})).tag(article))
+        self.assertNotIn("United States Naval", found)
+        self.assertIn("United States", found)
+
     def test_where_a_name_is_and_what_follows_it(self) -> None:
         from topics.tagging.pipeline import REGION_VOTE, WEAK_CUE_VOTE, _cue
 
