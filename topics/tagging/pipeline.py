@@ -516,29 +516,31 @@ def _modifies(text: str, end: int, starts: set[int]) -> bool:
     return not words or words[-1] in ROLE_KINDS or words[-1] in WEAK_PERSON_ROLES
 
 
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'-]*\b")
+
+
 def _headline_run_ons(loose: dict[str, "_Group"], layout: _Layout) -> None:
     """A headline capitalises every word, and the model runs a name into the next ones
     ("Winter Paralympics Opening Ceremony", "Hamas Says"): a name met only in the headline
-    whose first words are a name the rest of the story uses is that name, unless its other
-    words name a person too ("Peter Turkson", with "Turkson" in the story)."""
+    whose first words are a name the rest of the story uses, and whose other words the story
+    writes in lower case ("the opening ceremony", "said"), is that name. Not "Peter Turkson"
+    or "Manchester United": "Turkson" and "United" are names in the story too."""
     text = layout.text
+    head = next((p for p in layout.parts if p[2] == "headline"), None)
+    if head is None:
+        return
+    lower = set(_LOWER_WORD.findall(text, head[1]))
 
     def in_body(group: _Group) -> bool:
         return any(layout.where(m.start)[0] != "headline" for m in group.mentions)
 
-    people = {
-        word
-        for key, group in loose.items()
-        if group.kind == "person" and in_body(group)
-        for word in key.split()
-    }
     for key, group in list(loose.items()):
         words = key.split()
         if len(words) < 2 or in_body(group):
             continue
         for size in range(len(words) - 1, 0, -1):
             shorter = loose.get(" ".join(words[:size]))
-            if shorter is None or not in_body(shorter) or people & set(words[size:]):
+            if shorter is None or not in_body(shorter) or not set(words[size:]) <= lower:
                 continue
             form = shorter.mentions[0].text
             for m in group.mentions:

@@ -454,6 +454,14 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(found["Dunmore Games"].mentions, 2)
         # "Peter" is the start of a name the story uses, but "Holm" names a person too
         self.assertIn("Peter Holm", found)
+        article = Article(
+            headline="Dunmore United Sack Coach",
+            body=["United sacked their coach at the Dunmore training ground on Monday."],
+        )
+        model = GivenSpans({"Dunmore United": "ORG", "Dunmore(?! United)": "GPE",
+                            "(?<!Dunmore )United": "ORG"})  # fmt: skip
+        found = by_name(Tagger(REGISTRY, model).tag(article))
+        self.assertIn("Dunmore United", found, "the club, not the town")
 
     def test_an_adjective_before_a_noun_is_not_part_of_the_name(self) -> None:
         article = Article(body=["The U.S. Naval ship heard gunshots off the coast."])
