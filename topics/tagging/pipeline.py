@@ -349,9 +349,6 @@ NUMBERED = frozenset(
 _NUMBER_AFTER = re.compile(r" \d{1,3}(?![\d%-]|[.,]\d| [A-Z])")
 
 
-_ADJECTIVE_TAIL = re.compile(
-    r" (?:Naval|Military|Federal|National|Royal|Presidential|Congressional|Diplomatic|Nuclear)$"
-)
 _QUOTES = "\"'“”‘’"
 _QUOTE_OPENS = re.compile(r"[\"'“‘]((?:[A-Z][\w'-]* ){0,2})$")
 
@@ -514,42 +511,6 @@ def _modifies(text: str, end: int, starts: set[int]) -> bool:
         return False
     words = found.group(1).split()
     return not words or words[-1] in ROLE_KINDS or words[-1] in WEAK_PERSON_ROLES
-
-
-_LOWER_WORD = re.compile(r"\b[a-z][a-z'-]*\b")
-
-
-def _headline_run_ons(loose: dict[str, "_Group"], layout: _Layout) -> None:
-    """A headline capitalises every word, and the model runs a name into the next ones
-    ("Winter Paralympics Opening Ceremony", "Hamas Says"): a name met only in the headline
-    whose first words are a name the rest of the story uses, and whose other words the story
-    writes in lower case ("the opening ceremony", "said"), is that name. Not "Peter Turkson"
-    or "Manchester United": "Turkson" and "United" are names in the story too."""
-    text = layout.text
-    head = next((p for p in layout.parts if p[2] == "headline"), None)
-    if head is None:
-        return
-    lower = set(_LOWER_WORD.findall(text, head[1]))
-
-    def in_body(group: _Group) -> bool:
-        return any(layout.where(m.start)[0] != "headline" for m in group.mentions)
-
-    for key, group in list(loose.items()):
-        words = key.split()
-        if len(words) < 2 or in_body(group):
-            continue
-        for size in range(len(words) - 1, 0, -1):
-            shorter = loose.get(" ".join(words[:size]))
-            if shorter is None or not in_body(shorter) or not set(words[size:]) <= lower:
-                continue
-            form = shorter.mentions[0].text
-            for m in group.mentions:
-                if text[m.start : m.start + len(form)].casefold() == form.casefold():
-                    end = m.start + len(form)
-                    shorter.mentions.append(_Mention(m.start, end, text[m.start : end], m.kind))
-            shorter.mentions.sort(key=lambda m: m.start)
-            del loose[key]
-            break
 
 
 def _saturate(labels: float) -> float:
@@ -738,13 +699,6 @@ class Tagger:
                 continue  # a span across two paragraphs is the model running on, not a name
             if kind in NAMED_KINDS and end + 1 not in next_starts:
                 end = _run_on(text, start, end, by_start, headline=start < body)
-            tail = _ADJECTIVE_TAIL.search(text, start, end)
-            if (
-                tail is not None
-                and text[end : end + 1] == " "
-                and text[end + 1 : end + 2].islower()
-            ):
-                end = tail.start()  # "The U.S. Naval ship": the span ends in what qualifies it
             if kind == "person":
                 start, kind = _quoted_title(text, start, end)
             if kind == "organisation" and text[end : end + 4] == " of ":
@@ -762,8 +716,8 @@ class Tagger:
                 kind = "person"  # "Mr Quispe", whatever the model's label
             if kind != "person" and _TITLE_OF.search(text, max(0, start - 40), start):
                 # "Secretary of State for Defence Des Browne": a span inside a title
-                holder = clean_name(text[start:end], person=True)
-                if holder != clean_name(text[start:end]) and _is_personal(holder):
+                tail = clean_name(text[start:end], person=True)
+                if tail != clean_name(text[start:end]) and _is_personal(tail):
                     kind = "person"
             name = clean_name(text[start:end], person=kind == "person")
             if kind == "organisation":
@@ -835,7 +789,6 @@ class Tagger:
                 # "Al-Manar" and "Al Manar" are one name
                 key = fold(m.text).replace("-", " ")
                 loose.setdefault(key, _Group(m.text, m.kind, None)).mentions.append(m)
-        _headline_run_ons(loose, layout)
         groups = list(by_key.values())
         places = {m.start: m.end for g in groups if g.kind == "place" for m in g.mentions}
         person_ends = {m.end for m in mentions if m.key is None and m.kind == "person"}
