@@ -576,6 +576,14 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(found["Ardal-TV"].mentions, 7, "with and without the hyphen, one name")
         self.assertNotIn("Ardal TV", found)
 
+    def test_the_same_weak_cue_again_counts_less(self) -> None:
+        article = Article(
+            headline="Workers lose faith in Corvane",
+            body=["Engineers in Corvane have lost confidence. Trust in Corvane has fallen."],
+        )
+        found = by_name(Tagger(REGISTRY, GivenSpans({"Corvane": "ORG"})).tag(article))
+        self.assertEqual(found["Corvane"].kind, "organisation")
+
     def test_a_clubs_letters_belong_to_its_name(self) -> None:
         model = GivenSpans({"Dunmore(?= F)": "GPE", "Corran": "GPE"})
         article = Article(body=["Dunmore F.C. beat Corran AFC on Saturday, in Corran."])
