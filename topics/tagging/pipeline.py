@@ -34,6 +34,7 @@ from topics.tagging.text import (
     initials,
     is_acronym,
     is_noise_word,
+    is_storm,
     kind_from_words,
 )
 
@@ -917,6 +918,8 @@ class Tagger:
                     by_words = None
                 if by_words is not None:
                     group.kind, group.kind_votes = by_words, {}  # the name decides, for good
+                elif is_storm(group.name, text):
+                    group.kind, group.kind_votes = "thing", {}
                 elif group.kind == "person" and any(ch.isdigit() for ch in group.name):
                     group.kind = "thing"  # "G8", "IE6": no one's name has a number
                 elif _titled(group.name, titled):

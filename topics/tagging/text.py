@@ -168,6 +168,7 @@ _PLACE_WORDS = frozenset(
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 _STORMS = frozenset({"hurricane", "typhoon", "cyclone", "tropical", "storm", "superstorm"})
+_WEATHER = re.compile(r"\b(?:storms?|hurricanes?|typhoons?|cyclones?|landfall|winds)\b")
 _BODY_FIRST = frozenset({"national", "international", "federal", "european", "world", "research"})
 _PLACE_FIRST = frozenset(
     {"river", "lake", "mount", "port", "fort", "cape", "isle", "highway", "route", "interstate"}
@@ -248,8 +249,7 @@ WEAK_PERSON_ROLES = frozenset({"rival", "investor", "owner", "player", "partner"
 
 
 def kind_from_words(name: str) -> str | None:
-    """ "place" or "organisation" (or "thing", a storm) when a name's own words say so; None
-    when they do not."""
+    """ "place" or "organisation" when a name's own words say so; None when they do not."""
     words = [fold(w).strip(".,") for w in name.split()]
     if len(words) < 2:
         # "Parliament", "Congress", "Police": a body's word alone is that body.
@@ -260,6 +260,11 @@ def kind_from_words(name: str) -> str | None:
         return "organisation"  # "National Hurricane Center" is a body, "Rockefeller Center" a place
     if words[-1] in _PLACE_WORDS or words[0] in _PLACE_FIRST:
         return "place"
-    if words[0] in _STORMS:
-        return "thing"  # "Tropical Storm Edouard", "Hurricane Katrina": an event
     return None
+
+
+def is_storm(name: str, text: str) -> bool:
+    """ "Tropical Storm Edouard", "Hurricane Katrina" in a story that speaks of a storm: an
+    event. Not "Hurricane Electric", a company, in a story with no weather."""
+    words = name.split()
+    return len(words) >= 2 and fold(words[0]) in _STORMS and bool(_WEATHER.search(text))

@@ -619,13 +619,14 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(found["G9"].kind, "theme")
 
     def test_a_bodys_word_names_the_body(self) -> None:
-        from topics.tagging.text import kind_from_words
+        from topics.tagging.text import is_storm, kind_from_words
 
         self.assertEqual(kind_from_words("Parliament"), "organisation")
         self.assertEqual(kind_from_words("Fairleigh Media"), "organisation")
         self.assertEqual(kind_from_words("Dunmore Central High School"), "organisation")
         self.assertEqual(kind_from_words("Highway 1"), "place")
-        self.assertEqual(kind_from_words("Tropical Storm Dolores"), "thing")
+        self.assertTrue(is_storm("Tropical Storm Dolores", "the storm made landfall"))
+        self.assertFalse(is_storm("Hurricane Electric", "the internet company said"))
         self.assertIsNone(kind_from_words("Dravomir"))
 
     def test_context_outweighs_the_models_label_in_a_story(self) -> None:
