@@ -333,8 +333,6 @@ _PERSON_TITLE = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|President|Senator|Governor|Mayor
 _TITLED = re.compile(rf"\b{_PERSON_TITLE}([A-Z][\w'-]*)\b")
 
 
-# "Secretary of", "Minister for the": a title that the name of an office follows, and then,
-# often in the model's one span, the holder's name.
 # One or two capitalised words straight after the model's span, then none.
 _RUN_ON = re.compile(r"((?: [A-Z][\w'-]*[a-z][\w'-]*){1,2})(?![\w'-]| [A-Z])")
 
@@ -363,7 +361,7 @@ def _quoted_title(text: str, start: int, end: int) -> tuple[int, str]:
     if opens is None or not opens.group(1) or not closes:
         return start, "person"
     if len(text[opens.start(1) : end].split()) < 3:
-        return start, "person"
+        return start, "person"  # "Iron Mike"
     return opens.start(1), "thing"
 
 
@@ -392,15 +390,18 @@ def _run_on(
     words = run.group(1).split()
     if any(fold(w.split("-")[0]) in TITLE_WORDS or fold(w) in ROLE_KINDS for w in words):
         return end
-    name = text[start : run.end()]
-    if kind_from_words(name) is not None and kind_from_words(text[start:end]) is None:
+    span = text[start:end]
+    if kind_from_words(span) is not None:
+        return end  # the name says what it is already
+    if kind_from_words(text[start : run.end()]) is not None:
         return run.end()
-    if (len(words) == 1 and " " not in text[start:end] and start not in registry
-            and kind_from_words(text[start:end]) is None):  # fmt: skip
+    if len(words) == 1 and " " not in span and start not in registry:
         return run.end()
     return end
 
 
+# "Secretary of", "Minister for the": a title that the name of an office follows, and then,
+# often in the model's one span, the holder's name.
 _TITLE_OF = re.compile(
     r"\b(?:[Ss]ecretary|[Mm]inister|[Aa]rchbishop|[Bb]ishop|[Cc]hancellor|[Cc]ommissioner)"
     r" (?:of|for) (?:the )?$"
@@ -426,12 +427,15 @@ def _after_roles(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for match in _ROLE_NAME.finditer(text):
         role, first, last = match.groups()
-        folded = role.casefold()
-        if (ROLE_KINDS.get(folded) == "person" or ROLE_KINDS.get(folded[:-1]) == "person") and (
-            fold(first) not in TITLE_WORDS and fold(first) not in ROLE_KINDS
-        ):
+        folded = fold(first)
+        if _person_role(role.casefold()) and folded not in TITLE_WORDS and folded not in ROLE_KINDS:
             found.setdefault(last, f"{first} {last}")
     return found
+
+
+def _person_role(word: str) -> bool:
+    """A person's role, or its plural ("cosmonauts"), in lower case."""
+    return "person" in (ROLE_KINDS.get(word), word.endswith("s") and ROLE_KINDS.get(word[:-1]))
 
 
 def _titled(name: str, titled: set[str]) -> bool:
@@ -456,11 +460,10 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
     if role is not None:
         word, comma = role.groups()
         kind = ROLE_KINDS.get(word.lower())
-        if kind is None and word.islower() and word.endswith("s"):
+        if kind is None and word.islower() and _LIST_NEXT.match(after) and _person_role(word):
             # "cosmonauts Aleksandr Kaleri and Oleg Skripochka": a role before a list of
             # names; not "architects Foster and Partners"
-            listed = _LIST_NEXT.match(after) is not None
-            kind = "person" if listed and ROLE_KINDS.get(word[:-1]) == "person" else None
+            kind = "person"
         # A capitalised word may belong to another name ("Labour Party Smith" is rare, "the
         # Party" common): only a person's title counts then. After a comma ("the company,
         # Hospira,") the name must close the apposition, or it starts the next clause.
@@ -526,7 +529,7 @@ def _decide_kind(
     """The model's labels (group.votes) and the context of every mention, weighed. `people`:
     where the model's people end in the text."""
     votes = {kind: _saturate(vote) for kind, vote in group.votes.items()}
-    owned = spoke = False
+    owned = False
     weak: dict[str, float] = {}  # "in X" three times is one habit of speech, not three cues
     for m in group.mentions:
         # "Warren Buffett of Berkshire Hathaway": what a person is "of" is no person, and the
@@ -540,8 +543,8 @@ def _decide_kind(
         if cue is not None and not (of_person and cue[0] == "person"):
             _vote(weak if cue[1] == WEAK_CUE_VOTE else votes, *cue)
         owned = owned or of_person
-        spoke = spoke or bool(_SPOKE.match(text, m.end))
-    if owned and not spoke and len(group.mentions) <= 2 and set(group.votes) == {"person"}:
+    if (owned and len(group.mentions) <= 2 and set(group.votes) == {"person"}
+            and not any(_SPOKE.match(text, m.end) for m in group.mentions)):  # fmt: skip
         _vote(votes, "organisation", CUE_VOTE)
     for kind, vote in weak.items():
         _vote(votes, kind, _saturate(vote))
@@ -893,11 +896,12 @@ class Tagger:
             kept.append(group)
         # "Sharipov", found, and "Flight Engineer Salizhan Sharipov", which the model missed:
         # a lone name that a person's role puts a first name before is that person's.
-        full = _after_roles(text)
+        lone = [g for g in kept if " " not in g.name]
+        full = _after_roles(text) if lone else {}
         taken = {fold(g.name) for g in groups + kept}
-        for group in kept:
-            whole = full.get(group.name) if " " not in group.name else None
-            if whole is not None and group.key is None and fold(whole) not in taken:
+        for group in lone:
+            whole = full.get(group.name)
+            if whole is not None and fold(whole) not in taken:
                 group.name = whole
                 _vote(group.votes, "person", CUE_VOTE)
         self._recount(groups + kept, text)
