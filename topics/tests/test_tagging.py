@@ -43,6 +43,11 @@ class GivenSpans:
             yield SimpleNamespace(ents=sorted(ents, key=lambda e: e.start_char))
 
 
+def given(model: GivenSpans, article: Article) -> dict[str, Candidate]:
+    """The candidates, by name, with the model's spans as given."""
+    return by_name(Tagger(REGISTRY, model).tag(article))
+
+
 def tagger(model: bool = True) -> Tagger:
     return Tagger(REGISTRY, load_model(settings.TAGGING_MODEL) if model else None)
 
@@ -509,7 +514,7 @@ class KindEvidenceTests(SimpleTestCase):
             ["The firm of Lena Voss of Ivo Brandt grew.", "Ivo Brandt said he was pleased."],
         ):
             model = GivenSpans({"Lena Voss": "PERSON", "Ivo Brandt": "PERSON"})
-            found = by_name(Tagger(REGISTRY, model).tag(Article(body=story)))
+            found = given(model, Article(body=story))
             self.assertEqual(found["Ivo Brandt"].kind, "person", story)
 
     def test_a_holder_named_inside_a_title_is_a_person(self) -> None:
@@ -522,7 +527,7 @@ class KindEvidenceTests(SimpleTestCase):
         )
         # The span the real model gave on a real story of this shape, as an organisation
         model = GivenSpans({"State for Defence Ama Lowry": "ORG", "Kandahar": "GPE"})
-        found = by_name(Tagger(REGISTRY, model).tag(article))
+        found = given(model, article)
         self.assertEqual(found["Ama Lowry"].kind, "person")
         self.assertFalse([name for name in found if "Defence" in name], found)
 
@@ -540,7 +545,7 @@ class KindEvidenceTests(SimpleTestCase):
             "(?<!Corin )Vale Ashby": "PERSON",
             "Cry Me a River": "WORK_OF_ART",
         })  # fmt: skip
-        found = by_name(Tagger(REGISTRY, model).tag(article))
+        found = given(model, article)
         self.assertEqual(found["Tarnwell Charity Commission"].kind, "organisation")
         self.assertEqual(found["Corin Vale Ashby"].kind, "person", "who exclaimed")
         self.assertIn("Vale Ashby", found["Corin Vale Ashby"].forms)
@@ -558,7 +563,7 @@ class KindEvidenceTests(SimpleTestCase):
             "Fight Club": "WORK_OF_ART",
             "(?<!Being )Ada Lowry": "PERSON",
         })  # fmt: skip
-        found = by_name(Tagger(REGISTRY, model).tag(article))
+        found = given(model, article)
         self.assertEqual(found["Ada Lowry"].kind, "person")
         self.assertEqual(found["Being Ada Lowry"].kind, "theme")
         self.assertEqual(found["Fight Club"].kind, "theme")
@@ -571,7 +576,7 @@ class KindEvidenceTests(SimpleTestCase):
         ]
         # The real model called a television station a person in most of its mentions
         model = GivenSpans({"Velnet": "ORG", "Ardal[- ]TV": "PERSON"})
-        found = by_name(Tagger(REGISTRY, model).tag(Article(body=story)))
+        found = given(model, Article(body=story))
         self.assertEqual(found["Ardal-TV"].kind, "organisation")
         self.assertEqual(found["Ardal-TV"].mentions, 7, "with and without the hyphen, one name")
         self.assertNotIn("Ardal TV", found)
@@ -581,13 +586,13 @@ class KindEvidenceTests(SimpleTestCase):
             headline="Workers lose faith in Corvane",
             body=["Engineers in Corvane have lost confidence. Trust in Corvane has fallen."],
         )
-        found = by_name(Tagger(REGISTRY, GivenSpans({"Corvane": "ORG"})).tag(article))
+        found = given(GivenSpans({"Corvane": "ORG"}), article)
         self.assertEqual(found["Corvane"].kind, "organisation")
 
     def test_a_clubs_letters_belong_to_its_name(self) -> None:
         model = GivenSpans({"Dunmore(?= F)": "GPE", "Corran": "GPE"})
         article = Article(body=["Dunmore F.C. beat Corran AFC on Saturday, in Corran."])
-        found = by_name(Tagger(REGISTRY, model).tag(article))
+        found = given(model, article)
         self.assertEqual(found["Dunmore F.C."].kind, "organisation")
         self.assertEqual(clean_name("the Dunmore F.C.,"), "Dunmore F.C.")
         self.assertEqual(clean_name("Washington D.C."), "Washington D.C.")
@@ -602,20 +607,20 @@ class KindEvidenceTests(SimpleTestCase):
         )
         # The real model's span of such a headline: its last words, as a person
         model = GivenSpans({"Beats Hale": "PERSON", "Ada Hale": "PERSON"})
-        found = by_name(Tagger(REGISTRY, model).tag(article))
+        found = given(model, article)
         self.assertEqual(found["Corwin Beats Hale"].kind, "theme")
         self.assertNotIn("Beats Hale", found)
         self.assertEqual(found["Ada Hale"].kind, "person")
         # A quoted nickname is still a person
         article = Article(body=["'Iron Tam' Brody watched from ringside with \"Big Ada\"."])
         model = GivenSpans({"Tam": "PERSON", "Big Ada": "PERSON"})
-        found = by_name(Tagger(REGISTRY, model).tag(article))
+        found = given(model, article)
         self.assertEqual(found["Big Ada"].kind, "person")
 
     def test_no_ones_name_has_a_number(self) -> None:
         article = Article(body=["Leaders of the G9 met in Dunmore. The G9 agreed on aid."])
         model = GivenSpans({"G9": "PERSON", "Tropical Storm Dolores": "ORG"})
-        found = by_name(Tagger(REGISTRY, model).tag(article))
+        found = given(model, article)
         self.assertEqual(found["G9"].kind, "theme")
 
     def test_a_bodys_word_names_the_body(self) -> None:
@@ -745,7 +750,7 @@ class PersonFoldingTests(SimpleTestCase):
         )
         # The real model missed such a full name and called the surname an organisation
         model = GivenSpans({"Ilse Brandt": "PERSON", "(?<=and )Vrba": "ORG"})
-        found = by_name(Tagger(REGISTRY, model).tag(article))
+        found = given(model, article)
         self.assertEqual(found["Tomas Vrba"].kind, "person")
         self.assertNotIn("Vrba", found)
         self.assertNotIn("Flight Engineer", " ".join(found))
