@@ -28,6 +28,7 @@ from topics.tagging.text import (
     ROLE_KINDS,
     TITLE_WORDS,
     WEAK_PERSON_ROLES,
+    ascii_lower,
     clean_name,
     expand_prefix,
     fold,
@@ -400,6 +401,15 @@ def _run_on(
     return end
 
 
+# The roles a headline may name a person by alone ("Syrian defence minister defects"), not
+# followed by the name: words that are only ever a person's (not "coach", a bus, or
+# "cardinal", a colour).
+_HEAD_ROLE = re.compile(
+    r"\b(?:[Pp]resident|[Pp]remier|[Mm]inister|[Cc]hancellor|[Ss]ecretary|[Ss]enator|[Gg]overnor"
+    r"|[Mm]ayor|[Kk]ing|[Qq]ueen|[Pp]ope|[Aa]rchbishop|[Bb]ishop|[Ee]mir|[Jj]udge"
+    r"|[Cc]ommander|[Cc]hairman|[Cc]hairwoman|CEO|[Ff]ounder|[Aa]mbassador)\b"
+    r"(?!,? [A-Z]| of [A-Z])"
+)
 # "Secretary of", "Minister for the": a title that the name of an office follows, and then,
 # often in the model's one span, the holder's name.
 _TITLE_OF = re.compile(
@@ -783,6 +793,7 @@ class Tagger:
 
     def _group(self, mentions: list[_Mention], layout: _Layout) -> list[_Group]:
         text = layout.text
+        body = next((p[1] for p in layout.parts if p[2] == "headline"), 0)
         by_key: dict[str, _Group] = {}
         loose: dict[str, _Group] = {}
         for m in sorted(mentions, key=lambda m: m.start):
@@ -875,11 +886,17 @@ class Tagger:
             elif is_acronym(group.name) and group.name.replace(".", "") in acronyms:
                 target = acronyms[group.name.replace(".", "")]
             else:
-                # "Redstone" after "Redstone Resources": a company's short name is its start.
-                target = next(
+                # "Redstone" after "Redstone Resources": a company's short name is its start;
+                # the body's name before the headline's ("Asiana Boeing 777 crashes" over "an
+                # Asiana Airlines Boeing 777"). A place is not the short name of a place named
+                # after it ("San Francisco" of San Francisco General Hospital, which the model
+                # called an organisation).
+                target = min(
                     (o for o in organisations
-                     if o is not group and fold(o.name).startswith(folded + " ")),
-                    None,
+                     if o is not group and fold(o.name).startswith(folded + " ")
+                     and (group.kind != "place" or kind_from_words(o.name) != "place")),
+                    key=lambda o: all(m.start < body for m in o.mentions),
+                    default=None,
                 )  # fmt: skip
             if target is not None and target is not group:
                 target.mentions.extend(group.mentions)
@@ -947,8 +964,10 @@ class Tagger:
 
         One Aho-Corasick pass over the text finds every form of every group; longer forms win
         where they overlap, and a form shared by two groups goes to the first. Linear in the
-        text, so a story of megabytes costs seconds, not hours."""
+        text, so a story of megabytes costs seconds, not hours. A form's case may differ where
+        the text capitalises it too ("Wikileaks" for WikiLeaks, "Nato" for NATO)."""
         owners: dict[str, _Group] = {}
+        exact: set[str] = set()
         for group in groups:
             if group.key is not None or group.kind == "theme":
                 continue  # the gazetteer already found every registry name
@@ -958,7 +977,8 @@ class Tagger:
                 forms.add(words[-1])
             for form in forms:
                 if len(form) >= 3:
-                    owners.setdefault(form, group)
+                    owners.setdefault(ascii_lower(form), group)
+                    exact.add(form)
         if not owners:
             return
         automaton = ahocorasick.Automaton()
@@ -966,17 +986,19 @@ class Tagger:
             automaton.add_word(form, form)
         automaton.make_automaton()
         found = []
-        for end, form in automaton.iter(text):
+        for end, form in automaton.iter(ascii_lower(text)):
             start, stop = end - len(form) + 1, end + 1
-            if (start == 0 or not _WORD.match(text[start - 1])) and (
-                stop == len(text) or not _WORD.match(text[stop])
+            if (
+                (text[start].isupper() or text[start:stop] in exact)
+                and (start == 0 or not _WORD.match(text[start - 1]))
+                and (stop == len(text) or not _WORD.match(text[stop]))
             ):
                 found.append((start, stop, form))
         taken = _Spans((m.start, m.end) for g in groups for m in g.mentions)
         for start, stop, form in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
             if taken.claim(start, stop):
                 group = owners[form]
-                group.mentions.append(_Mention(start, stop, form, group.kind))
+                group.mentions.append(_Mention(start, stop, text[start:stop], group.kind))
         for group in {id(g): g for g in owners.values()}.values():  # each group once
             group.mentions.sort(key=lambda m: m.start)
 
@@ -985,11 +1007,11 @@ class Tagger:
         """ "the chancellor", "the governor": a mention of the one person the story gave that
         title ("Chancellor Ilse Brandt"); when two people share it, of neither. A headline
         may name the title alone ("Indian foreign minister criticised"): that too."""
-        holders: dict[str, list[_Group]] = {}
+        holders: dict[str, list[tuple[_Group, set[str]]]] = {}
         for group in groups:
             if group.kind != "person":
                 continue
-            titles = set()
+            titles: dict[str, set[str]] = {}  # the title's last word -> all its words
             for m in group.mentions:
                 # The model's span may hold the title ("Chancellor Ilse Brandt"), or the title
                 # sits just before it ("Finance Minister Thandeka Ndlovu").
@@ -1001,27 +1023,80 @@ class Tagger:
                     if not word[:1].isupper() or fold(word).rstrip(".") not in TITLE_WORDS:
                         break
                     tail.append(word)
-                titled = lead or tail[::-1]
+                titled = [fold(w).rstrip(".") for w in lead or tail[::-1]]
                 if titled:
-                    titles.add(fold(titled[-1]).rstrip("."))
-            for title in titles - _VAGUE_TITLES:
-                holders.setdefault(title, []).append(group)
+                    titles.setdefault(titled[-1], set()).update(titled)
+            for title, said in titles.items():
+                if title not in _VAGUE_TITLES:
+                    holders.setdefault(title, []).append((group, said))
         taken = _Spans((m.start, m.end) for g in groups for m in g.mentions)
         head = next((p[:2] for p in layout.parts if p[2] == "headline"), None)
         for title, owners in holders.items():
             if len(owners) != 1:
                 continue
-            found = list(re.finditer(rf"\b[Tt]he {re.escape(title)}\b(?! of\b)(?!,? [A-Z])", text))
-            if head is not None:
-                found += re.finditer(
-                    rf"\b{re.escape(title)}\b(?!,? [A-Z])", text[: head[1]], re.IGNORECASE
+            holder, said = owners[0]
+            found = [
+                match.span()
+                for match in re.finditer(
+                    rf"\b[Tt]he {re.escape(title)}\b(?! of\b)(?!,? [A-Z])", text
                 )
-            for match in found:
-                if taken.claim(match.start(), match.end()):
-                    owners[0].mentions.append(
-                        _Mention(match.start(), match.end(), match.group(), "person")
-                    )
-            owners[0].mentions.sort(key=lambda m: m.start)
+            ]
+            if head is not None:
+                # "Canadian Prime Minister in first visit", and Prime Minister Stephen Harper;
+                # not "Indian foreign minister criticised", and Prime Minister Manmohan Singh.
+                for match in re.finditer(
+                    rf"\b(?:([\w-]+) )?(?i:{re.escape(title)})\b(?!,? [A-Z])", text[: head[1]]
+                ):
+                    qualifier = fold(match.group(1) or "")
+                    if qualifier in said or qualifier not in TITLE_WORDS - _VAGUE_TITLES:
+                        found.append((match.end() - len(title), match.end()))
+            for start, end in found:
+                if taken.claim(start, end):
+                    holder.mentions.append(_Mention(start, end, text[start:end], "person"))
+            holder.mentions.sort(key=lambda m: m.start)
+        if head is not None:
+            ambiguous = {title for title, owners in holders.items() if len(owners) > 1}
+            Tagger._headline_roles(groups, text, layout, head, ambiguous, taken)
+
+    @staticmethod
+    def _headline_roles(
+        groups: list[_Group], text: str, layout: _Layout, head: tuple[int, int],
+        ambiguous: set[str], taken: _Spans,
+    ) -> None:  # fmt: skip
+        """ "Indian foreign minister criticised", over "India's foreign minister has been
+        criticised ... S.M. Krishna read out the wrong speech": a role the headline names
+        without a name, and the lead names too, is the first person the lead names after it.
+        Not a role two people of the story hold by title (`ambiguous`), and only the lead's
+        person: a later paragraph's is too far from the headline to be its."""
+        lead = next((p for p in layout.parts if p[2] == "lead"), None)
+        if lead is None:
+            return
+        people = sorted(
+            (m.start, id(g), g)
+            for g in groups
+            if g.kind == "person"
+            for m in g.mentions
+            if lead[0] <= m.start < lead[1]
+        )  # fmt: skip
+        if not people:
+            return
+        for match in _HEAD_ROLE.finditer(text, head[0], head[1]):
+            role = match.group().casefold()
+            if role in ambiguous:
+                continue
+            said = re.search(rf"\b{role}\b", text[lead[0] : lead[1]], re.IGNORECASE)
+            if said is None:
+                continue
+            holder = next((g for start, _, g in people if start >= lead[0] + said.end()), None)
+            if (
+                holder is not None
+                and all(m.start >= head[1] for m in holder.mentions)
+                and taken.claim(match.start(), match.end())
+            ):
+                holder.mentions.append(
+                    _Mention(match.start(), match.end(), match.group(), "person")
+                )
+                holder.mentions.sort(key=lambda m: m.start)
 
     @staticmethod
     def _unsure(group: _Group) -> bool:
@@ -1091,6 +1166,20 @@ class Tagger:
             themes.append(
                 _Group(entry.name, "theme", key, kept, prominent=prominent, subject=subject)
             )
+        # "Moon water possibly from comets", the model's person, and the moon of the body: one
+        # topic, the subject the registry knows by that name.
+        known = {
+            fold(form): theme
+            for theme in themes
+            if theme.subject
+            for form in (theme.name, *self.gazetteer.entries[theme.key or ""].aliases)
+        }
+        for group in [g for g in groups if g.key is None and g.kind != "theme"] if known else ():
+            theme = known.get(fold(group.name))
+            if theme is not None:
+                theme.mentions = sorted(theme.mentions + group.mentions, key=lambda m: m.start)
+                theme.prominent = theme.prominent or group.prominent
+                groups.remove(group)
         return themes
 
     def _weigh(self, groups: list[_Group], layout: _Layout) -> None:
@@ -1143,6 +1232,7 @@ class Tagger:
         starts = {m.start for g in named for m in g.mentions}
         firsts: dict[str, tuple[int, int]] = {}  # zone -> (position, group id), first non-setting
         settings: dict[int, bool] = {}
+        demonyms: dict[int, bool] = {}
         head_at: dict[int, int] = {}
         head = next((p for p in layout.parts if p[2] == "headline"), (0, 1, "", 0))
         for g in named:
@@ -1152,6 +1242,7 @@ class Tagger:
                 setting = bool(_SETTING_BEFORE.search(text[max(0, m.start - 12) : m.start]))
                 if zone == "headline":
                     settings[id(g)] = settings.get(id(g), True) and setting
+                    demonyms[id(g)] = demonyms.get(id(g), True) and m.demonym
                     if id(g) not in head_at:
                         head_at[id(g)] = m.start
                 if setting or m.demonym or (zone == "lead" and _is_dateline(text, m)):
@@ -1169,6 +1260,7 @@ class Tagger:
             f["headline"] = float("headline" in seen)
             f["headline_first"] = float(firsts.get("headline", (0, 0))[1] == id(g))
             f["headline_setting"] = float(settings.get(id(g), False))
+            f["headline_demonym"] = float(demonyms.get(id(g), False))
             f["lead"] = float(bool({"standfirst", "lead"} & seen))
             f["lead_subject"] = float(firsts.get("lead_sentence", (0, 0))[1] == id(g))
             f["mentions"] = math.log1p(len(g.mentions)) / math.log1p(most)

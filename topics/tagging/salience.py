@@ -36,6 +36,7 @@ FEATURES = (
     "demonym",  # share of its mentions that are a demonym ("Kenyan" for Kenya)
     "most_mentioned",  # no topic of the story is mentioned more often
     "headline_position",  # how early in the headline it first comes (0: not there)
+    "headline_demonym",  # named in the headline only by a demonym ("Turkish airliner")
 )
 
 

@@ -45,6 +45,11 @@ _FOLDED: dict[str, str] = {}
 _ASCII_LOWER = {code: chr(code + 32) for code in range(ord("A"), ord("Z") + 1)}
 
 
+def ascii_lower(text: str) -> str:
+    """Lower case for A-Z only: every index still points at the same character."""
+    return text.translate(_ASCII_LOWER)
+
+
 def _fold_char(ch: str) -> str:
     folded = _FOLDED.get(ch)
     if folded is None:

@@ -696,7 +696,7 @@ class HeadlineSubjectTests(SimpleTestCase):
 
 class ChoiceModelTests(SimpleTestCase):
     def test_the_primary_model_learns_which_candidate_beats_the_others(self) -> None:
-        from topics.tagging.salience import fit_choice
+        from topics.tagging.salience import FEATURES, fit_choice
 
         # In every story the headline's subject is chosen; mentions alone do not decide.
         stories = [
@@ -712,7 +712,7 @@ class ChoiceModelTests(SimpleTestCase):
         )
         self.assertEqual(model.bias, 0.0)
         # Stories with nothing chosen teach nothing.
-        self.assertEqual(fit_choice([[{"mentions": 1.0}]], [[0.0]]).weights, [0.0] * 18)
+        self.assertEqual(fit_choice([[{"mentions": 1.0}]], [[0.0]]).weights, [0.0] * len(FEATURES))
 
 
 class PersonFoldingTests(SimpleTestCase):
