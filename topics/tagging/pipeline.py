@@ -742,8 +742,14 @@ class Tagger:
             if inside:
                 # Judged on the cleaned name: "the North Atlantic Treaty Organization" is no
                 # longer than the registry's "North Atlantic Treaty Organization".
-                longer = all(start <= m.start and m.end <= end for m in inside) and any(
-                    len(fold(m.text)) < len(fold(name)) for m in inside
+                # Not "Kandahar city": a common noun after the registry's name adds nothing.
+                rest = text[start:end]
+                for m in inside[::-1]:
+                    rest = rest[: m.start - start] + " " + rest[m.end - start :]
+                longer = (
+                    all(start <= m.start and m.end <= end for m in inside)
+                    and any(len(fold(m.text)) < len(fold(name)) for m in inside)
+                    and any(w[:1].isupper() for w in rest.split())
                 )
                 if not longer:
                     for m in inside:  # the registry knows better; its label is evidence still
@@ -1084,6 +1090,11 @@ class Tagger:
             role = match.group().casefold()
             if role in ambiguous:
                 continue
+            # "Foreign minister quits" is not the lead's "Prime Minister Jonah Okafor".
+            before = text[head[0] : match.start()].split()[-1:]
+            qualifier = fold(before[0]) if before else ""
+            if qualifier in TITLE_WORDS - _VAGUE_TITLES:
+                role = f"{re.escape(qualifier)} {role}"
             said = re.search(rf"\b{role}\b", text[lead[0] : lead[1]], re.IGNORECASE)
             if said is None:
                 continue
@@ -1122,22 +1133,38 @@ class Tagger:
 
     def _themes(self, layout: _Layout, groups: list[_Group]) -> list[_Group]:
         # The model's named things ("Olympics") give way to a subject the registry knows by
-        # that name ("Olympic Games"); other names hide the keywords inside them.
+        # that name ("Olympic Games"), as does a lone word it gave any kind ("Moon water
+        # possibly from comets", a person); other names hide the keywords inside them.
         subjects = {
             fold(form): key
             for key, entry in self.gazetteer.entries.items()
             if _is_subject(entry)
             for form in (entry.name, *entry.aliases)
         }
-        for group in [g for g in groups if g.kind == "thing" and g.key is None]:
-            if _YEAR.sub("", fold(group.name)) in subjects:
+        adopted: dict[str, list[_Mention]] = {}  # the mentions of a lone word, by subject
+        for group in [g for g in groups if g.key is None and g.kind != "theme"]:
+            if group.kind == "thing" and _YEAR.sub("", fold(group.name)) in subjects:
                 groups.remove(group)
-        names = _Spans((m.start, m.end) for g in groups for m in g.mentions)
+            elif (
+                (first := group.name.split()[0])
+                and fold(first) in subjects
+                and all(w.islower() for w in group.name.split()[1:])
+            ):
+                # "Arctic sea ice hits record low": the model's "Arctic sea" is the Arctic.
+                groups.remove(group)
+                adopted[subjects[fold(first)]] = group.mentions
+        names = _Spans(
+            (m.start, m.end)
+            for mentions in [*(g.mentions for g in groups), *adopted.values()]
+            for m in mentions
+        )
         hits: dict[str, list[_Mention]] = {}
         for pos, key, keyword in self.gazetteer.find_themes(layout.text):
             if names.covers(pos):
                 continue  # "Energy" in "Kestrel Energy" says nothing about the subject
             hits.setdefault(key, []).append(_Mention(pos, pos + 1, keyword, "theme", key))
+        for key, found in adopted.items():
+            hits[key] = sorted(hits.get(key, []) + found, key=lambda m: m.start)
         themes = []
         for key, found in hits.items():
             entry = self.gazetteer.entries[key]
@@ -1154,9 +1181,10 @@ class Tagger:
             prominent = bool({"headline", "standfirst"} & set(zones))
             if _is_subject(entry):
                 # A named subject ("Islam", "the Olympic Games") is what the story is about
-                # when its headline names it or two paragraphs do; a passing "internet" is not.
+                # when its headline names it or two paragraphs do; a passing "internet" is not,
+                # unless the model took it for a name (which would have been a topic).
                 paragraphs = {layout.where(m.start)[1] for m in found}
-                if not (prominent or len(paragraphs) >= 2):
+                if not (prominent or len(paragraphs) >= 2 or key in adopted):
                     continue
             elif not (score + named * ZONE_WEIGHT["body"] >= THEME_MIN_SCORE and varied):
                 continue
@@ -1166,20 +1194,6 @@ class Tagger:
             themes.append(
                 _Group(entry.name, "theme", key, kept, prominent=prominent, subject=subject)
             )
-        # "Moon water possibly from comets", the model's person, and the moon of the body: one
-        # topic, the subject the registry knows by that name.
-        known = {
-            fold(form): theme
-            for theme in themes
-            if theme.subject
-            for form in (theme.name, *self.gazetteer.entries[theme.key or ""].aliases)
-        }
-        for group in [g for g in groups if g.key is None and g.kind != "theme"] if known else ():
-            theme = known.get(fold(group.name))
-            if theme is not None:
-                theme.mentions = sorted(theme.mentions + group.mentions, key=lambda m: m.start)
-                theme.prominent = theme.prominent or group.prominent
-                groups.remove(group)
         return themes
 
     def _weigh(self, groups: list[_Group], layout: _Layout) -> None:

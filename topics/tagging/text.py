@@ -109,6 +109,9 @@ def clean_name(name: str, *, person: bool = False) -> str:
         joins = [i for i, w in enumerate(words) if w in ("of", "for")]
         if joins and joins[-1] < len(words) - 1:
             words = words[joins[-1] + 1 :]
+    # "Oakland Press of", "Associated Press the": the model's span ran into the next words
+    while len(words) > 1 and words[-1] in _TRAILING:
+        words.pop()
     drop = TITLE_WORDS | {"the"} if person else {"the"}
     while len(words) > 1 and (
         fold(words[0]).rstrip(".") in drop
@@ -118,6 +121,9 @@ def clean_name(name: str, *, person: bool = False) -> str:
     ):
         words.pop(0)
     return _strip_edges(" ".join(words))
+
+
+_TRAILING = frozenset({"of", "to", "the", "and", "for", "in", "at", "on", "a", "an", "by", "with"})
 
 
 def _strip_edges(name: str) -> str:

@@ -46,6 +46,36 @@ class StarterRegistryTests(BaseTestCase):
         self.assertGreater(Topic.objects.filter(kind=Topic.Kind.PLACE).count(), 700)
         self.assertFalse(Topic.objects.filter(reviewed=False).exists())
 
+    def test_turkey_is_named_as_news_names_it_and_an_old_registry_is_renamed(self) -> None:
+        import importlib
+
+        from django.apps import apps
+
+        turkey = Topic.objects.get(slug="turkey")
+        self.assertEqual(turkey.name, "Turkey")
+        self.assertIn("Türkiye", turkey.aliases)
+        # A registry loaded before: "Türkiye", with a follower, becomes Turkey and keeps both.
+        turkey.delete()
+        old = Topic.objects.create(name="Türkiye", slug="turkiye", kind=Topic.Kind.PLACE,
+                                   aliases=["Turkish"], reviewed=True)  # fmt: skip
+        follow_topic(self.alice, old)
+        importlib.import_module("topics.migrations.0009_starter_renames").forwards(apps, None)
+        renamed = Topic.objects.get(pk=old.pk)
+        self.assertEqual((renamed.name, renamed.slug), ("Turkey", "turkey"))
+        self.assertEqual(renamed.aliases[0], "Türkiye")
+        self.assertIn("Turkish", renamed.aliases)
+        self.assertFalse(Topic.objects.filter(slug="turkiye").exists())
+        self.assertTrue(Follow.objects.filter(reader=self.alice, topic=renamed).exists())
+
+    def test_the_security_council_is_one_topic_by_any_of_its_names(self) -> None:
+        story = self.make_story(
+            "UN Security Council meets on Sahel crisis", topics=(),
+            body="The United Nations Security Council met on Friday. The Security Council "
+            "will vote next week, a UN Security Council diplomat said.",
+        )  # fmt: skip
+        rows = [slug for slug in tagged(story) if "council" in slug]
+        self.assertEqual(rows, ["united-nations-security-council"])
+
 
 class TagOnPublishTests(BaseTestCase):
     def test_publishing_tags_the_story_and_keeps_the_editors_topics(self) -> None:

@@ -63,6 +63,27 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertEqual(clean_name("the Home Office"), "Home Office")
         self.assertEqual(clean_name("Home Office", person=False), "Home Office")
 
+    def test_the_words_a_span_ran_into_are_cut(self) -> None:
+        self.assertEqual(clean_name("Oakland Press of"), "Oakland Press")
+        self.assertEqual(clean_name("Associated Press the"), "Associated Press")
+        self.assertEqual(clean_name("Bank of England"), "Bank of England")
+        registry = [*REGISTRY, Entry("arctic", "Arctic", "theme", ())]
+        spans = GivenSpans(
+            {r"São Paulo city": "GPE", r"Arctic sea": "LOC", r"Bank of France": "ORG"}
+        )
+        found = by_name(Tagger(registry, spans).tag(Article(
+            headline="Arctic sea ice shrinks again",
+            body=["Scientists in São Paulo city said the Arctic sea ice had shrunk.",
+                  "The Bank of France said nothing."],
+        )))  # fmt: skip
+        self.assertEqual(
+            found["São Paulo"].key, "sao-paulo", "the registry's, not 'São Paulo city'"
+        )
+        self.assertEqual(found["Arctic"].kind, "theme")
+        self.assertEqual(found["Arctic"].mentions, 2)
+        self.assertNotIn("Arctic sea", found)
+        self.assertIn("Bank of France", found, "a capitalised word makes a longer name")
+
     def test_accents_and_case_fold_for_matching_only(self) -> None:
         self.assertEqual(fold("  José  ÁLVAREZ "), "jose alvarez")
         found = by_name(tagger(model=False).tag(Article(body=["Flights to Sao Paulo resumed."])))
@@ -382,6 +403,43 @@ class TitleMentionTests(SimpleTestCase):
         self.assertEqual(found["Ilse Brandt"].mentions, 1)
         self.assertEqual(found["Tomas Reyes"].mentions, 1)
 
+    def test_a_headline_role_without_a_name_is_the_person_the_lead_gives_it(self) -> None:
+        spans = GivenSpans({r"Anselm Voight|Voight(?!')": "PERSON", r"Ruritania": "GPE"})
+        article = Article(
+            headline="Ruritanian foreign minister criticised after reading the wrong speech",
+            body=[
+                "Ruritania's foreign minister has been criticised by lawmakers after a speech "
+                "at the summit. Anselm Voight read out a speech written for another country.",
+                "Voight apologised on Friday.",
+            ],
+        )
+        voight = given(spans, article)["Anselm Voight"]
+        self.assertEqual(voight.mentions, 3, "his name, his surname and the headline's role")
+        self.assertEqual(voight.features["headline"], 1.0)
+        # A role the lead does not give: nobody's ("minister" is not in the lead).
+        unsaid = Article(
+            headline="Minister criticised after summit",
+            body=["Anselm Voight read out the wrong speech.", "Voight apologised."],
+        )
+        self.assertEqual(given(spans, unsaid)["Anselm Voight"].features["headline"], 0.0)
+        # Not a bus: "coach" is no role here.
+        coach = Article(
+            headline="Coach overturns near border",
+            body=["A coach overturned on Tuesday and Anselm Voight, a passenger, was hurt."],
+        )
+        self.assertEqual(given(spans, coach)["Anselm Voight"].features["headline"], 0.0)
+
+    def test_a_headline_title_is_the_holders_when_its_qualifier_agrees(self) -> None:
+        spans = GivenSpans({r"Jonah Okafor": "PERSON", r"Okafor(?= said)": "PERSON"})
+        body = [
+            "Prime Minister Jonah Okafor arrived in the capital on Monday.",
+            "Okafor said the visit would last three days.",
+        ]
+        visit = given(spans, Article(headline="Prime Minister in first visit abroad", body=body))
+        self.assertEqual(visit["Jonah Okafor"].features["headline"], 1.0, "followed by a word")
+        other = given(spans, Article(headline="Foreign minister quits over visit", body=body))
+        self.assertEqual(other["Jonah Okafor"].features["headline"], 0.0, "not his title")
+
 
 class SubjectTests(SimpleTestCase):
     def test_a_named_subject_is_a_topic_when_prominent_and_may_be_primary(self) -> None:
@@ -404,6 +462,19 @@ class SubjectTests(SimpleTestCase):
                                   body=["Kisumu will bid for the Olympics in 2036."]))  # fmt: skip
         self.assertIn("Olympic Games", by_name(games), "the registry's name, not the model's")
         self.assertNotIn("Olympics", by_name(games))
+
+    def test_a_name_the_model_gives_a_subject_joins_the_subject(self) -> None:
+        registry = [*REGISTRY, Entry("moon", "Moon", "theme", ())]
+        spans = GivenSpans({r"^Moon": "PERSON", r"Nasa": "ORG"})
+        ranked = Tagger(registry, spans).tag(Article(
+            headline="Moon water may have come from comets",
+            body=["Water on the Moon may have come from comets, Nasa said.",
+                  "Samples from the Moon were studied again this year."],
+        ))  # fmt: skip
+        moons = [c for c in ranked if c.name == "Moon"]
+        self.assertEqual(len(moons), 1, "one topic, not a person beside the subject")
+        self.assertEqual((moons[0].kind, moons[0].key), ("theme", "moon"))
+        self.assertEqual(moons[0].mentions, 3)
 
 
 class KindEvidenceTests(SimpleTestCase):
@@ -713,6 +784,46 @@ class ChoiceModelTests(SimpleTestCase):
         self.assertEqual(model.bias, 0.0)
         # Stories with nothing chosen teach nothing.
         self.assertEqual(fit_choice([[{"mentions": 1.0}]], [[0.0]]).weights, [0.0] * len(FEATURES))
+
+
+class CaseAndShortNameTests(SimpleTestCase):
+    def test_a_name_written_in_another_case_is_still_the_name(self) -> None:
+        spans = GivenSpans({r"LeakBox": "ORG", r"Corvane": "GPE"})
+        found = given(spans, Article(
+            headline="Leakbox to publish embassy files",
+            body=["The site Leakbox said it would publish the files. LeakBox has done so before.",
+                  "Diplomats in Corvane were worried about the leakbox project."],
+        ))  # fmt: skip
+        self.assertEqual(found["LeakBox"].mentions, 3, "not the lower-case 'leakbox'")
+        self.assertEqual(found["LeakBox"].features["headline"], 1.0)
+        self.assertNotIn("Leakbox", found)
+
+    def test_a_short_name_joins_the_bodys_long_name_and_a_place_keeps_its_own(self) -> None:
+        spans = GivenSpans({
+            r"Zephyra Boeing": "ORG", r"Zephyra Airlines": "ORG", r"Zephyra(?! [AB])": "ORG",
+            r"Port Aldous General Hospital": "ORG", r"Port Aldous(?! G)": "GPE",
+        })  # fmt: skip
+        found = given(spans, Article(
+            headline="Zephyra Boeing crashes on landing",
+            body=["A Zephyra Airlines Boeing 777 crashed on landing in Port Aldous.",
+                  "Injured passengers were taken to Port Aldous General Hospital. Zephyra "
+                  "said it would help the families. Zephyra flies to 30 cities."],
+        ))  # fmt: skip
+        self.assertEqual(found["Zephyra Airlines"].mentions, 3, "and its short name twice")
+        self.assertEqual(found["Zephyra Boeing"].mentions, 1)
+        self.assertEqual(found["Port Aldous"].kind, "place")
+        self.assertEqual(found["Port Aldous General Hospital"].mentions, 1)
+
+    def test_a_country_named_in_the_headline_only_by_its_demonym(self) -> None:
+        found = by_name(tagger().tag(Article(
+            headline="Hijackers seize Turkish airliner",
+            body=["Hijackers seized a plane flying from Tirana to Istanbul.",
+                  "Turkey said the passengers were safe."],
+        )))  # fmt: skip
+        self.assertEqual(found["Turkey"].features["headline_demonym"], 1.0)
+        named = by_name(tagger().tag(Article(headline="Turkey closes its airspace",
+                                             body=["Turkey closed its airspace."])))  # fmt: skip
+        self.assertEqual(named["Turkey"].features["headline_demonym"], 0.0)
 
 
 class PersonFoldingTests(SimpleTestCase):
