@@ -401,15 +401,50 @@ def _run_on(
     return end
 
 
+# "North and South Korea", "North, South Korea": two names that share their last words.
+_PAIR = re.compile(
+    r"([A-Z][\w-]*)(?:,| and| &) ([A-Z][\w-]*) ([A-Z][\w-]*(?: [A-Z][\w-]*)?)(?:['’]s)?$"
+)
 # The roles a headline may name a person by alone ("Syrian defence minister defects"), not
 # followed by the name: words that are only ever a person's (not "coach", a bus, or
 # "cardinal", a colour).
 _HEAD_ROLE = re.compile(
-    r"\b(?:[Pp]resident|[Pp]remier|[Mm]inister|[Cc]hancellor|[Ss]ecretary|[Ss]enator|[Gg]overnor"
+    r"(?<![\w-])(?:[Pp]resident|[Pp]remier|[Mm]inister|[Cc]hancellor|[Ss]ecretary|[Ss]enator|[Gg]overnor"
     r"|[Mm]ayor|[Kk]ing|[Qq]ueen|[Pp]ope|[Aa]rchbishop|[Bb]ishop|[Ee]mir|[Jj]udge"
     r"|[Cc]ommander|[Cc]hairman|[Cc]hairwoman|CEO|[Ff]ounder|[Aa]mbassador)\b"
     r"(?!,? [A-Z]| of [A-Z])"
 )
+# "Former president returns to court", "Shadow chancellor attacks budget", "German
+# chancellor visits": someone other than the story's one President or Chancellor.
+_OTHER_HOLDER = frozenset(
+    """
+    former ex acting deputy shadow junior vice interim late outgoing incoming new next future
+    assistant under senior
+    """.split()  # noqa: SIM905 -- as TITLE_WORDS
+)
+# A judge in a headline decides the story ("Judge dismisses case against X"); X is its subject.
+_DECIDING = frozenset({"judge", "justice"})
+# After a role in the lead: "of defense General ", ", " before the holder's name.
+_APPOSED = re.compile(r"(?: of [a-z]+(?: [a-z]+)?)?,? (?=[A-Z])")
+_CAPITALISED = re.compile(r"[A-Z][\w.'-]* ")
+# A role near the start of its sentence: "India's foreign minister has been criticised".
+_SENTENCE_START = re.compile(r"(?:^|\n|[.!?\]]\s+)(?:\S+\s+){0,3}$")
+
+
+def _same_title(before: list[str], said: set[str]) -> bool:
+    """Whether the headline's title, after the words `before` it, is the one whose words are
+    `said` ("Prime Minister"): not with a different qualifier ("foreign minister"), one that
+    says another holder ("former president"), or a capitalised word ("German chancellor")."""
+    if any(fold(w).strip("-") in _OTHER_HOLDER for w in before):
+        return False
+    last = fold(before[-1]) if before else ""
+    if last in said:
+        return True
+    if last in TITLE_WORDS - _VAGUE_TITLES:
+        return False
+    return not before or not before[-1][:1].isupper()
+
+
 # "Secretary of", "Minister for the": a title that the name of an office follows, and then,
 # often in the model's one span, the holder's name.
 _TITLE_OF = re.compile(
@@ -525,6 +560,34 @@ def _modifies(text: str, end: int, starts: set[int]) -> bool:
         return False
     words = found.group(1).split()
     return not words or words[-1] in ROLE_KINDS or words[-1] in WEAK_PERSON_ROLES
+
+
+def _as_noun(word: str, text: str) -> bool:
+    """Whether the story writes `word` as a thing: in lower case, or after "the"."""
+    return bool(re.search(rf"\b(?:{re.escape(word.lower())}|the {re.escape(word)})\b", text))
+
+
+def _holder(group: "_Group", folded: str, others: "list[_Group]", body: int) -> "_Group | None":
+    """The one organisation or work of the story whose name holds `group`'s words in a row,
+    and is met past the headline. Not "the Order of Canada" of "the Advisory Council of the
+    Order of Canada" (another body), nor Cessna of "Cessna 206" (its aircraft)."""
+    found = []
+    for other in others:
+        if other is group or other.kind not in ("organisation", "thing"):
+            continue
+        name = fold(other.name).replace("-", " ")
+        at = f" {name} ".find(f" {folded} ")
+        if at == -1 or name == folded or all(m.start < body for m in other.mentions):
+            continue
+        before, after = name[:at].split(), name[at + len(folded) :].split()
+        if (
+            before[-1:] in (["of"], ["the"])
+            or (not before and after and after[0][:1].isdigit())
+            or (len(before) == 1 and not after and _DEMONYM.search(before[0]))
+        ):
+            continue  # nor Paddy Power of the model's "Irish Paddy Power"
+        found.append(other)
+    return found[0] if len(found) == 1 else None
 
 
 def _saturate(labels: float) -> float:
@@ -739,6 +802,17 @@ class Tagger:
             elif kind != "place" and ", " in name:
                 continue  # "Sex Pistols, Jethro Tull": the model ran a list into one name
             inside = overlapping(start, end)
+            pair = _PAIR.match(text, start, end)
+            if pair and len(inside) == 1 and inside[0].start == pair.start(2):
+                # "North and South Korea": the registry found South Korea; North Korea too.
+                paired = self.gazetteer.key_for(f"{pair[1]} {pair[3]}")
+                if paired is not None and paired != inside[0].key:
+                    entry = self.gazetteer.entries[paired]
+                    mentions.append(
+                        _Mention(start, pair.end(1), pair[1], entry.kind, paired, label=kind)
+                    )
+                    inside[0].label = kind
+                    continue
             if inside:
                 # Judged on the cleaned name: "the North Atlantic Treaty Organization" is no
                 # longer than the registry's "North Atlantic Treaty Organization".
@@ -892,18 +966,23 @@ class Tagger:
             elif is_acronym(group.name) and group.name.replace(".", "") in acronyms:
                 target = acronyms[group.name.replace(".", "")]
             else:
-                # "Redstone" after "Redstone Resources": a company's short name is its start;
-                # the body's name before the headline's ("Asiana Boeing 777 crashes" over "an
-                # Asiana Airlines Boeing 777"). A place is not the short name of a place named
-                # after it ("San Francisco" of San Francisco General Hospital, which the model
-                # called an organisation).
-                target = min(
+                # "Redstone" after "Redstone Resources": a company's short name is its start.
+                # Not of two names the model ran together ("Asiana Boeing 777 crashes", and
+                # Boeing), nor, for a place, of a place named after it ("San Francisco" of San
+                # Francisco General Hospital, which the model called an organisation).
+                target = next(
                     (o for o in organisations
                      if o is not group and fold(o.name).startswith(folded + " ")
+                     and fold(o.name)[len(folded) + 1 :] not in loose
                      and (group.kind != "place" or kind_from_words(o.name) != "place")),
-                    key=lambda o: all(m.start < body for m in o.mentions),
-                    default=None,
+                    None,
                 )  # fmt: skip
+            holder = None
+            if target is None and group.kind in ("organisation", "thing") and group.key is None:
+                # "the Council" of the United Nations Security Council, "Peace Prize" of the
+                # Nobel Peace Prize: a body's or a work's words, when one name holds them.
+                holder = _holder(group, folded, [*groups, *loose.values()], body)
+                target = holder
             if target is not None and target is not group:
                 target.mentions.extend(group.mentions)
                 target.mentions.sort(key=lambda m: m.start)
@@ -912,6 +991,8 @@ class Tagger:
                 kind = (
                     "person"
                     if target is surnames.get(folded) or target is people.get(folded)
+                    else target.kind
+                    if target is holder
                     else "organisation"
                 )
                 _vote(target.votes, kind, sum(group.votes.values()))
@@ -971,9 +1052,11 @@ class Tagger:
         One Aho-Corasick pass over the text finds every form of every group; longer forms win
         where they overlap, and a form shared by two groups goes to the first. Linear in the
         text, so a story of megabytes costs seconds, not hours. A form's case may differ where
-        the text capitalises it too ("Wikileaks" for WikiLeaks, "Nato" for NATO)."""
+        the text capitalises it too, in mixed case ("Wikileaks" for WikiLeaks; not "Seat" for
+        SEAT, nor "HOPE" for Hope)."""
         owners: dict[str, _Group] = {}
         exact: set[str] = set()
+        capitals: set[str] = set()  # forms in capitals only: met in their own case only
         for group in groups:
             if group.key is not None or group.kind == "theme":
                 continue  # the gazetteer already found every registry name
@@ -985,6 +1068,8 @@ class Tagger:
                 if len(form) >= 3:
                     owners.setdefault(ascii_lower(form), group)
                     exact.add(form)
+                    if form.isupper():
+                        capitals.add(ascii_lower(form))
         if not owners:
             return
         automaton = ahocorasick.Automaton()
@@ -994,8 +1079,12 @@ class Tagger:
         found = []
         for end, form in automaton.iter(ascii_lower(text)):
             start, stop = end - len(form) + 1, end + 1
+            shape = text[start:stop]
             if (
-                (text[start].isupper() or text[start:stop] in exact)
+                (
+                    shape in exact
+                    or (shape[0].isupper() and not shape.isupper() and form not in capitals)
+                )
                 and (start == 0 or not _WORD.match(text[start - 1]))
                 and (stop == len(text) or not _WORD.match(text[stop]))
             ):
@@ -1047,15 +1136,12 @@ class Tagger:
                     rf"\b[Tt]he {re.escape(title)}\b(?! of\b)(?!,? [A-Z])", text
                 )
             ]
-            if head is not None:
-                # "Canadian Prime Minister in first visit", and Prime Minister Stephen Harper;
-                # not "Indian foreign minister criticised", and Prime Minister Manmohan Singh.
+            if head is not None and title not in _DECIDING:
                 for match in re.finditer(
-                    rf"\b(?:([\w-]+) )?(?i:{re.escape(title)})\b(?!,? [A-Z])", text[: head[1]]
+                    rf"(?<![\w-])(?i:{re.escape(title)})\b(?!,? [A-Z])", text[: head[1]]
                 ):
-                    qualifier = fold(match.group(1) or "")
-                    if qualifier in said or qualifier not in TITLE_WORDS - _VAGUE_TITLES:
-                        found.append((match.end() - len(title), match.end()))
+                    if _same_title(text[head[0] : match.start()].split()[-2:], said):
+                        found.append(match.span())
             for start, end in found:
                 if taken.claim(start, end):
                     holder.mentions.append(_Mention(start, end, text[start:end], "person"))
@@ -1069,36 +1155,49 @@ class Tagger:
         groups: list[_Group], text: str, layout: _Layout, head: tuple[int, int],
         ambiguous: set[str], taken: _Spans,
     ) -> None:  # fmt: skip
-        """ "Indian foreign minister criticised", over "India's foreign minister has been
-        criticised ... S.M. Krishna read out the wrong speech": a role the headline names
-        without a name, and the lead names too, is the first person the lead names after it.
-        Not a role two people of the story hold by title (`ambiguous`), and only the lead's
-        person: a later paragraph's is too far from the headline to be its."""
+        """ "Syrian defence minister defects", over "Former Syrian minister of defense General
+        Ali Habib has defected", or "Indian foreign minister criticised", over "India's foreign
+        minister has been criticised ... . S.M. Krishna read out the wrong speech": a role the
+        headline names without a name is the person the lead names right after the same role,
+        or who begins the sentence after the one the role begins. Not a role two people of
+        the story hold by title (`ambiguous`); not anyone farther away ("the premier will
+        visit, Foreign Minister Penny Wong said" is not Penny Wong's)."""
         lead = next((p for p in layout.parts if p[2] == "lead"), None)
         if lead is None:
             return
-        people = sorted(
-            (m.start, id(g), g)
-            for g in groups
-            if g.kind == "person"
-            for m in g.mentions
+        people = {
+            m.start: g for g in groups if g.kind == "person" for m in g.mentions
             if lead[0] <= m.start < lead[1]
-        )  # fmt: skip
+        }  # fmt: skip
         if not people:
             return
         for match in _HEAD_ROLE.finditer(text, head[0], head[1]):
             role = match.group().casefold()
-            if role in ambiguous:
+            before = text[head[0] : match.start()].split()[-2:]
+            if role in ambiguous or role in _DECIDING:
                 continue
             # "Foreign minister quits" is not the lead's "Prime Minister Jonah Okafor".
-            before = text[head[0] : match.start()].split()[-1:]
-            qualifier = fold(before[0]) if before else ""
+            qualifier = fold(before[-1]) if before else ""
+            phrase = re.escape(role)
             if qualifier in TITLE_WORDS - _VAGUE_TITLES:
-                role = f"{re.escape(qualifier)} {role}"
-            said = re.search(rf"\b{role}\b", text[lead[0] : lead[1]], re.IGNORECASE)
+                phrase = f"{re.escape(qualifier)} {phrase}"
+            said = re.compile(rf"(?<![\w-]){phrase}\b", re.IGNORECASE).search(text, *lead[:2])
             if said is None:
                 continue
-            holder = next((g for start, _, g in people if start >= lead[0] + said.end()), None)
+            holder = None
+            near = _APPOSED.match(text, said.end(), lead[1])
+            at = near.end() if near else -1
+            for _ in range(3):  # the name, or up to two titles before it ("General Ali Habib")
+                holder = people.get(at)
+                title = _CAPITALISED.match(text, at) if holder is None and at >= 0 else None
+                if title is None:
+                    break
+                at = title.end()
+            # (the paragraph break before the lead counts as a sentence's start)
+            opening = max(lead[0] - 1, said.start() - 40)
+            if holder is None and _SENTENCE_START.search(text, opening, said.start()):
+                stop = text.find(". ", said.end(), lead[1])
+                holder = people.get(stop + 2) if stop != -1 else None
             if (
                 holder is not None
                 and all(m.start >= head[1] for m in holder.mentions)
@@ -1149,7 +1248,10 @@ class Tagger:
                 (first := group.name.split()[0])
                 and fold(first) in subjects
                 and all(w.islower() for w in group.name.split()[1:])
+                and (group.kind != "person" or _as_noun(first, layout.text))
             ):
+                # A person stays one ("Moon says talks will resume") unless the story speaks
+                # of the thing ("water on the moon").
                 # "Arctic sea ice hits record low": the model's "Arctic sea" is the Arctic.
                 groups.remove(group)
                 adopted[subjects[fold(first)]] = group.mentions

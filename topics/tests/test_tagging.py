@@ -801,11 +801,13 @@ class CaseAndShortNameTests(SimpleTestCase):
     def test_a_short_name_joins_the_bodys_long_name_and_a_place_keeps_its_own(self) -> None:
         spans = GivenSpans({
             r"Zephyra Boeing": "ORG", r"Zephyra Airlines": "ORG", r"Zephyra(?! [AB])": "ORG",
+            r"(?<!Zephyra )Boeing": "ORG",
             r"Port Aldous General Hospital": "ORG", r"Port Aldous(?! G)": "GPE",
         })  # fmt: skip
         found = given(spans, Article(
             headline="Zephyra Boeing crashes on landing",
-            body=["A Zephyra Airlines Boeing 777 crashed on landing in Port Aldous.",
+            body=["A Zephyra Airlines Boeing 777 crashed on landing in Port Aldous. Boeing "
+                  "sent engineers.",
                   "Injured passengers were taken to Port Aldous General Hospital. Zephyra "
                   "said it would help the families. Zephyra flies to 30 cities."],
         ))  # fmt: skip
@@ -813,6 +815,34 @@ class CaseAndShortNameTests(SimpleTestCase):
         self.assertEqual(found["Zephyra Boeing"].mentions, 1)
         self.assertEqual(found["Port Aldous"].kind, "place")
         self.assertEqual(found["Port Aldous General Hospital"].mentions, 1)
+
+    def test_two_names_sharing_their_last_word_are_both_found(self) -> None:
+        registry = [*REGISTRY, Entry("north-korea", "North Korea", "place", ()),
+                    Entry("south-korea", "South Korea", "place", ())]  # fmt: skip
+        spans = GivenSpans({r"North and South Korea|North, South Korea": "GPE"})
+        found = by_name(Tagger(registry, spans).tag(Article(
+            headline="North, South Korea to field one team",
+            body=["North and South Korea's athletes will march together."],
+        )))  # fmt: skip
+        self.assertEqual(found["North Korea"].mentions, 2)
+        self.assertEqual(found["South Korea"].mentions, 2)
+        self.assertNotIn("North and South Korea", found)
+
+    def test_a_bodys_last_words_are_the_one_body_that_has_them(self) -> None:
+        spans = GivenSpans({
+            r"Corvane Security Council": "ORG", r"(?<=the )Council": "ORG",
+            r"Advisory Board of the Order of Merit": "ORG", r"Order of Merit(?! is)": "ORG",
+            r"Skylark(?! 206)": "ORG", r"Skylark 206": "PRODUCT",
+        })  # fmt: skip
+        found = given(spans, Article(body=[
+            "The Corvane Security Council met on Monday. Later the Council voted.",
+            "The Advisory Board of the Order of Merit met too. The Order of Merit is old.",
+            "A Skylark 206 crashed. Skylark said it would help. Skylark builds 40 a year.",
+        ]))  # fmt: skip
+        self.assertEqual(found["Corvane Security Council"].mentions, 2)
+        self.assertNotIn("Council", found)
+        self.assertIn("Order of Merit", found, "another body, not the board's")
+        self.assertIn("Skylark", found, "a maker, not its aircraft")
 
     def test_a_country_named_in_the_headline_only_by_its_demonym(self) -> None:
         found = by_name(tagger().tag(Article(
