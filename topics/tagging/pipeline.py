@@ -657,6 +657,13 @@ class Tagger:
         quotes: bool = True,
     ) -> None:
         self.gazetteer = Gazetteer(entries)
+        # The subjects by each of their names (see _themes), once rather than per story.
+        self.subjects = {
+            fold(form): key
+            for key, entry in self.gazetteer.entries.items()
+            if _is_subject(entry)
+            for form in (entry.name, *entry.aliases)
+        }
         # Without a fitted model, topics are ranked by the rule score alone.
         self.salience = salience
         self.with_quotes = quotes  # off only to measure what finding quotes costs
@@ -1234,12 +1241,7 @@ class Tagger:
         # The model's named things ("Olympics") give way to a subject the registry knows by
         # that name ("Olympic Games"), as does a lone word it gave any kind ("Moon water
         # possibly from comets", a person); other names hide the keywords inside them.
-        subjects = {
-            fold(form): key
-            for key, entry in self.gazetteer.entries.items()
-            if _is_subject(entry)
-            for form in (entry.name, *entry.aliases)
-        }
+        subjects = self.subjects
         adopted: dict[str, list[_Mention]] = {}  # the mentions of a lone word, by subject
         for group in [g for g in groups if g.key is None and g.kind != "theme"]:
             if group.kind == "thing" and _YEAR.sub("", fold(group.name)) in subjects:
