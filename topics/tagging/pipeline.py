@@ -562,6 +562,18 @@ def _modifies(text: str, end: int, starts: set[int]) -> bool:
     return not words or words[-1] in ROLE_KINDS or words[-1] in WEAK_PERSON_ROLES
 
 
+def _unbracketed(text: str, start: int, end: int, label: str) -> list[tuple[int, int, str]]:
+    """ "Virginia Holocaust Museum]] Margaret River Senior High School": markup left between
+    two captions makes two names of the model's one span."""
+    if "]" not in text[start:end] and "[" not in text[start:end]:
+        return [(start, end, label)]
+    return [
+        (start + m.start(), start + m.end(), label)
+        for m in re.finditer(r"[^\[\]\s](?:[^\[\]]*[^\[\]\s])?", text[start:end])
+        if len(m.group()) >= 2
+    ]
+
+
 def _as_noun(word: str, text: str) -> bool:
     """Whether the story writes `word` as a thing: in lower case, or after "the"."""
     return bool(re.search(rf"\b(?:{re.escape(word.lower())}|the {re.escape(word)})\b", text))
@@ -776,6 +788,7 @@ class Tagger:
             return found[::-1]
 
         mentions = []
+        entities = [piece for entity in entities for piece in _unbracketed(text, *entity)]
         next_starts = {e[0] for e in entities if e[2] != "CARDINAL"}
         for start, end, label in entities:
             kind = KINDS.get(label)

@@ -175,12 +175,19 @@ _PLACE_WORDS = frozenset(
     airport river bridge highway street road avenue square park lake mountain mountains island
     islands bay valley province county district region canyon creek beach harbour harbor
     station stadium palace castle cathedral prison hospital cosmodrome observatory centre center
-    gallery hall tower wall strait sea ocean peninsula desert forest village city town
+    museum gallery hall tower wall strait sea ocean peninsula desert forest village city town
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 _STORMS = frozenset({"hurricane", "typhoon", "cyclone", "tropical", "storm", "superstorm"})
 _WEATHER = re.compile(r"\b(?:storms?|hurricanes?|typhoons?|cyclones?|landfall|winds)\b")
 _BODY_FIRST = frozenset({"national", "international", "federal", "european", "world", "research"})
+# What a body called "... Center" does: "Minor Planet Center", "Pew Research Center".
+_WORK = frozenset(
+    """
+    research planet hurricane warning data cancer policy press information control operations
+    command coordination monitoring prediction forecast disease studies documentation
+    """.split()  # noqa: SIM905 -- as TITLE_WORDS
+)
 _PLACE_FIRST = frozenset(
     {"river", "lake", "mount", "port", "fort", "cape", "isle", "highway", "route", "interstate"}
 )
@@ -267,8 +274,10 @@ def kind_from_words(name: str) -> str | None:
         return "organisation" if words and words[0] in _BODIES else None
     if words[-1] in _ORG_WORDS:
         return "organisation"
-    if words[-1] in ("center", "centre") and words[0] in _BODY_FIRST:
-        return "organisation"  # "National Hurricane Center" is a body, "Rockefeller Center" a place
+    if words[-1] in ("center", "centre") and (words[0] in _BODY_FIRST or words[-2] in _WORK):
+        # "National Hurricane Center", "Minor Planet Center" are bodies, "Rockefeller Center"
+        # and "Sydney Entertainment Centre" places
+        return "organisation"
     if words[-1] in _PLACE_WORDS or words[0] in _PLACE_FIRST:
         return "place"
     return None

@@ -701,6 +701,9 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(kind_from_words("Fairleigh Media"), "organisation")
         self.assertEqual(kind_from_words("Dunmore Central High School"), "organisation")
         self.assertEqual(kind_from_words("Highway 1"), "place")
+        self.assertEqual(kind_from_words("Minor Planet Center"), "organisation")
+        self.assertEqual(kind_from_words("Sydney Entertainment Centre"), "place")
+        self.assertEqual(kind_from_words("Corvane Holocaust Museum"), "place")
         self.assertTrue(is_storm("Tropical Storm Dolores", "the storm made landfall"))
         self.assertFalse(is_storm("Hurricane Electric", "the internet company said"))
         self.assertIsNone(kind_from_words("Dravomir"))
@@ -843,6 +846,14 @@ class CaseAndShortNameTests(SimpleTestCase):
         self.assertNotIn("Council", found)
         self.assertIn("Order of Merit", found, "another body, not the board's")
         self.assertIn("Skylark", found, "a maker, not its aircraft")
+
+    def test_markup_between_two_captions_makes_two_names(self) -> None:
+        spans = GivenSpans({r"Corvane Museum\]\] Harbour Street School": "ORG"})
+        found = given(spans, Article(
+            body=["Corvane Museum]] Harbour Street School pupils visited the museum."],
+        ))  # fmt: skip
+        self.assertEqual(found["Corvane Museum"].kind, "place", "a museum's words say place")
+        self.assertEqual(found["Harbour Street School"].kind, "organisation")
 
     def test_a_country_named_in_the_headline_only_by_its_demonym(self) -> None:
         found = by_name(tagger().tag(Article(
