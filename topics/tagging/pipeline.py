@@ -401,6 +401,9 @@ def _run_on(
     return end
 
 
+# "Kandahar city": words after a registry place that name the place itself (not "Niger
+# delta", "Washington state", "Paris club").
+_SAME_PLACE = frozenset({"city", "town", "capital", "province"})
 # "North and South Korea", "North, South Korea": two names that share their last words.
 _PAIR = re.compile(
     r"([A-Z][\w-]*)(?:,| and| &) ([A-Z][\w-]*) ([A-Z][\w-]*(?: [A-Z][\w-]*)?)(?:['’]s)?$"
@@ -575,21 +578,37 @@ def _unbracketed(text: str, start: int, end: int, label: str) -> list[tuple[int,
 
 
 def _as_noun(word: str, text: str) -> bool:
-    """Whether the story writes `word` as a thing: in lower case, or after "the"."""
-    return bool(re.search(rf"\b(?:{re.escape(word.lower())}|the {re.escape(word)})\b", text))
+    """Whether the story writes `word` as a thing (in lower case, or after "the") twice, so
+    not only in an idiom ("promised the moon"), and never gives it a title ("President
+    Moon")."""
+    if re.search(rf"\b(?:{_PERSON_TITLE}){re.escape(word)}\b", text):
+        return False
+    return len(re.findall(rf"\b(?:{re.escape(word.lower())}|the {re.escape(word)})\b", text)) >= 2
 
 
 def _holder(group: "_Group", folded: str, others: "list[_Group]", body: int) -> "_Group | None":
     """The one organisation or work of the story whose name holds `group`'s words in a row,
-    and is met past the headline. Not "the Order of Canada" of "the Advisory Council of the
-    Order of Canada" (another body), nor Cessna of "Cessna 206" (its aircraft)."""
+    and is met past the headline: for a name of two words or more ("Peace Prize", "Sprint
+    Cup"). A lone word may be another body (the Senate of "the Italian Senate" beside the
+    United States Senate, the Times beside the Financial Times). Not "the Order of Canada" of
+    "the Advisory Council of the Order of Canada" (another body), nor Cessna of "Cessna 206"
+    (its aircraft)."""
+    if " " not in folded:
+        return None
     found = []
     for other in others:
         if other is group or other.kind not in ("organisation", "thing"):
             continue
         name = fold(other.name).replace("-", " ")
         at = f" {name} ".find(f" {folded} ")
-        if at == -1 or name == folded or all(m.start < body for m in other.mentions):
+        if (
+            at == -1
+            or name == folded
+            or all(m.start < body for m in other.mentions)
+            # the full name first, then the short ("the Nobel Peace Prize ... the Peace
+            # Prize"); not "Booker Prize shortlist", then "the International Booker Prize"
+            or other.mentions[0].start > group.mentions[0].start
+        ):
             continue
         before, after = name[:at].split(), name[at + len(folded) :].split()
         if (
@@ -836,14 +855,18 @@ class Tagger:
             if inside:
                 # Judged on the cleaned name: "the North Atlantic Treaty Organization" is no
                 # longer than the registry's "North Atlantic Treaty Organization".
-                # Not "Kandahar city": a common noun after the registry's name adds nothing.
-                rest = text[start:end]
-                for m in inside[::-1]:
-                    rest = rest[: m.start - start] + " " + rest[m.end - start :]
+                # Not "Kandahar city" (a city's own word after it), nor the registry's own
+                # name in full ("the UN Security Council").
+                rest = (text[start : inside[0].start] + " " + text[inside[0].end : end]).split()
                 longer = (
                     all(start <= m.start and m.end <= end for m in inside)
                     and any(len(fold(m.text)) < len(fold(name)) for m in inside)
-                    and any(w[:1].isupper() for w in rest.split())
+                    and not (
+                        len(inside) == 1
+                        and rest
+                        and all(w in _SAME_PLACE or fold(w) == "the" for w in rest)
+                    )
+                    and self.gazetteer.key_for(name) not in {m.key for m in inside}
                 )
                 if not longer:
                     for m in inside:  # the registry knows better; its label is evidence still
@@ -1009,10 +1032,10 @@ class Tagger:
                 # A name met again by its last word is a person's; by its initials or its
                 # first words, an organisation's: whatever the model called the short form.
                 kind = (
-                    "person"
-                    if target is surnames.get(folded) or target is people.get(folded)
-                    else target.kind
+                    target.kind
                     if target is holder
+                    else "person"
+                    if target is surnames.get(folded) or target is people.get(folded)
                     else "organisation"
                 )
                 _vote(target.votes, kind, sum(group.votes.values()))

@@ -833,19 +833,24 @@ class CaseAndShortNameTests(SimpleTestCase):
 
     def test_a_bodys_last_words_are_the_one_body_that_has_them(self) -> None:
         spans = GivenSpans({
-            r"Corvane Security Council": "ORG", r"(?<=the )Council": "ORG",
+            r"Corvane Security Council": "ORG", r"(?<=the )Security Council": "ORG",
             r"Advisory Board of the Order of Merit": "ORG", r"Order of Merit(?! is)": "ORG",
             r"Skylark(?! 206)": "ORG", r"Skylark 206": "PRODUCT",
+            r"Financial Times": "ORG", r"(?<=The )Times": "ORG",
         })  # fmt: skip
         found = given(spans, Article(body=[
-            "The Corvane Security Council met on Monday. Later the Council voted.",
+            "The Corvane Security Council met on Monday. Later the Security Council voted.",
             "The Advisory Board of the Order of Merit met too. The Order of Merit is old.",
             "A Skylark 206 crashed. Skylark said it would help. Skylark builds 40 a year.",
+            "The Financial Times said so. The Times disagreed. The Times is older.",
         ]))  # fmt: skip
-        self.assertEqual(found["Corvane Security Council"].mentions, 2)
-        self.assertNotIn("Council", found)
+        council = found["Corvane Security Council"]
+        self.assertEqual((council.mentions, council.kind), (2, "organisation"))
+        self.assertNotIn("Security Council", found)
         self.assertIn("Order of Merit", found, "another body, not the board's")
         self.assertIn("Skylark", found, "a maker, not its aircraft")
+        self.assertIn("Times", found, "a lone word may be another body")
+        self.assertEqual(found["Financial Times"].mentions, 1)
 
     def test_markup_between_two_captions_makes_two_names(self) -> None:
         spans = GivenSpans({r"Corvane Museum\]\] Harbour Street School": "ORG"})
