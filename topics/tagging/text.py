@@ -141,8 +141,8 @@ _EDGES = " \"'.,;:!?()[]-—–"
 _INITIALS_END = re.compile(r"\s(?:[A-Z]\.){2,}$")
 # "US Senate", "U.S. Army", "UN Security Council": the short form of the country or body
 # before a name is its full name, so both spellings are one topic.
-_PREFIXES = {"us": "United States", "u.s.": "United States", "un": "United Nations",
-             "u.n.": "United Nations"}  # fmt: skip
+_PREFIXES = {"us": "United States", "u.s.": "United States", "u.s": "United States",
+             "un": "United Nations", "u.n.": "United Nations"}  # fmt: skip
 
 
 def expand_prefix(name: str) -> str:

@@ -271,6 +271,7 @@ class FallbackTests(SimpleTestCase):
 class NamesAndKindsTests(SimpleTestCase):
     def test_us_and_un_before_a_name_are_its_full_name(self) -> None:
         self.assertEqual(expand_prefix("U.S. Senate"), "United States Senate")
+        self.assertEqual(expand_prefix("U.S Army"), "United States Army", "a dot left out")
         self.assertEqual(
             expand_prefix("UN Human Rights Council"), "United Nations Human Rights Council"
         )
