@@ -83,6 +83,20 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertEqual(found["Arctic"].mentions, 2)
         self.assertNotIn("Arctic sea", found)
         self.assertIn("Bank of France", found, "a capitalised word makes a longer name")
+        # Not another place ("Niger delta") nor a body named after a country.
+        registry = [*REGISTRY, Entry("niger", "Niger", "place", ("Nigerien",)),
+                    Entry("un-sc", "United Nations Security Council", "organisation",
+                          ("UN Security Council", "Security Council"))]  # fmt: skip
+        spans = GivenSpans({r"Niger delta": "LOC", r"Nigerien Security Council": "ORG",
+                            r"The UN Security Council": "ORG"})  # fmt: skip
+        found = by_name(Tagger(registry, spans).tag(Article(body=[
+            "Oil spilled in the Niger delta. The Nigerien Security Council met.",
+            "The UN Security Council said nothing."],
+        )))  # fmt: skip
+        self.assertIn("Niger delta", found)
+        self.assertIn("Nigerien Security Council", found)
+        self.assertEqual(found["United Nations Security Council"].key, "un-sc")
+        self.assertEqual(found["United Nations Security Council"].mentions, 1)
 
     def test_accents_and_case_fold_for_matching_only(self) -> None:
         self.assertEqual(fold("  José  ÁLVAREZ "), "jose alvarez")
@@ -476,6 +490,13 @@ class SubjectTests(SimpleTestCase):
         self.assertEqual(len(moons), 1, "one topic, not a person beside the subject")
         self.assertEqual((moons[0].kind, moons[0].key), ("theme", "moon"))
         self.assertEqual(moons[0].mentions, 3)
+        # A titled person, or one whose story names the thing once in an idiom, stays one.
+        spans = GivenSpans({r"\bMoon\b(?! landing)": "PERSON"})
+        for body in ("President Moon said talks would resume. Moon met envoys.",
+                     "Moon said he had promised the moon. Moon met envoys."):  # fmt: skip
+            found = by_name(Tagger(registry, spans).tag(Article(headline="Moon vows talks",
+                                                                body=[body])))  # fmt: skip
+            self.assertEqual((found["Moon"].kind, found["Moon"].key), ("person", None), body)
 
 
 class KindEvidenceTests(SimpleTestCase):
@@ -852,6 +873,15 @@ class CaseAndShortNameTests(SimpleTestCase):
         self.assertIn("Skylark", found, "a maker, not its aircraft")
         self.assertIn("Times", found, "a lone word may be another body")
         self.assertEqual(found["Financial Times"].mentions, 1)
+        # The short name first, then a longer one: another prize.
+        spans = GivenSpans({r"(?<!International )Booker Prize": "EVENT",
+                            r"International Booker Prize": "EVENT"})  # fmt: skip
+        found = given(spans, Article(
+            headline="Booker Prize shortlist announced",
+            body=["Six novels made the Booker Prize shortlist.",
+                  "The International Booker Prize, for translated fiction, is in May."],
+        ))  # fmt: skip
+        self.assertEqual(found["Booker Prize"].mentions, 2)
 
     def test_markup_between_two_captions_makes_two_names(self) -> None:
         spans = GivenSpans({r"Corvane Museum\]\] Harbour Street School": "ORG"})
