@@ -996,7 +996,20 @@ class Tagger:
             if g.kind == "organisation" and len(g.name.split()) >= 2
         ]  # fmt: skip
         acronyms = {initials(g.name): g for g in organisations}
+        # The organisations by their names' first word, folded once: a story may hold
+        # thousands, and the short-name rule below asks for each loose name.
+        by_first: dict[str, list[tuple[str, _Group]]] = {}
+        for g in organisations:
+            name = fold(g.name)
+            by_first.setdefault(name.split()[0], []).append((name, g))
         kept: list[_Group] = []
+        # The organisations and works by each word of their names: _holder reads only those
+        # that share a name's rarest word, not every name of a story of thousands.
+        by_word: dict[str, list[_Group]] = {}
+        for g in [*groups, *loose.values()]:
+            if g.kind in ("organisation", "thing"):
+                for word in set(fold(g.name).replace("-", " ").split()):
+                    by_word.setdefault(word, []).append(g)
         for folded, group in loose.items():
             single = " " not in folded
             target = None
@@ -1014,17 +1027,19 @@ class Tagger:
                 # Boeing), nor, for a place, of a place named after it ("San Francisco" of San
                 # Francisco General Hospital, which the model called an organisation).
                 target = next(
-                    (o for o in organisations
-                     if o is not group and fold(o.name).startswith(folded + " ")
-                     and fold(o.name)[len(folded) + 1 :] not in loose
+                    (o for name, o in by_first.get(folded.split()[0], ())
+                     if o is not group and name.startswith(folded + " ")
+                     and name[len(folded) + 1 :] not in loose
                      and (group.kind != "place" or kind_from_words(o.name) != "place")),
                     None,
                 )  # fmt: skip
             holder = None
-            if target is None and group.kind in ("organisation", "thing") and group.key is None:
-                # "the Council" of the United Nations Security Council, "Peace Prize" of the
-                # Nobel Peace Prize: a body's or a work's words, when one name holds them.
-                holder = _holder(group, folded, [*groups, *loose.values()], body)
+            if (target is None and group.kind in ("organisation", "thing")
+                    and group.key is None and " " in folded):  # fmt: skip
+                # "Peace Prize" of the Nobel Peace Prize: a body's or a work's words, when one
+                # name holds them.
+                rarest = min(folded.split(), key=lambda w: len(by_word.get(w, ())))
+                holder = _holder(group, folded, by_word.get(rarest, []), body)
                 target = holder
             if target is not None and target is not group:
                 target.mentions.extend(group.mentions)
