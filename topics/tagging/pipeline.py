@@ -430,6 +430,7 @@ _DECIDING = frozenset({"judge", "justice"})
 # After a role in the lead: "of defense General ", ", " before the holder's name.
 _APPOSED = re.compile(r"(?: of [a-z]+(?: [a-z]+)?)?,? (?=[A-Z])")
 _CAPITALISED = re.compile(r"[A-Z][\w.'-]* ")
+_SENTENCE_START_AT = re.compile(r"(?:^|\n|[.!?]\s+)$")
 # A role near the start of its sentence: "India's foreign minister has been criticised".
 _SENTENCE_START = re.compile(r"(?:^|\n|[.!?\]]\s+)(?:\S+\s+){0,3}$")
 
@@ -575,6 +576,21 @@ def _unbracketed(text: str, start: int, end: int, label: str) -> list[tuple[int,
         for m in re.finditer(r"[^\[\]\s](?:[^\[\]]*[^\[\]\s])?", text[start:end])
         if len(m.group()) >= 2
     ]
+
+
+def _common_word(group: "_Group", text: str, body: int) -> bool:
+    """ "Cabin crew strike grounds flights", over "cabin crew walked out": a single word no
+    registry knows, capitalised only where every word is (the headline) or a sentence starts,
+    which the story writes in lower case too and which never speaks, is a common word, not a
+    name."""
+    if group.key is not None or " " in group.name or is_acronym(group.name):
+        return False
+    if any(_SPEECH.match(text[m.end : m.end + 20]) for m in group.mentions):
+        return False  # "Moon said he had promised the moon": a person
+    if not all(m.start < body or _SENTENCE_START_AT.search(text, max(0, m.start - 4), m.start)
+               for m in group.mentions):  # fmt: skip
+        return False
+    return re.compile(rf"\b{re.escape(group.name.lower())}\b").search(text, body) is not None
 
 
 def _as_noun(word: str, text: str) -> bool:
@@ -1100,7 +1116,7 @@ class Tagger:
             group.prominent = any(
                 layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
             )
-        return [g for g in groups if not self._unsure(g)]
+        return [g for g in groups if not self._unsure(g) and not _common_word(g, text, body)]
 
     @staticmethod
     def _recount(groups: list[_Group], text: str) -> None:

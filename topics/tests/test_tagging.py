@@ -883,6 +883,21 @@ class CaseAndShortNameTests(SimpleTestCase):
         ))  # fmt: skip
         self.assertEqual(found["Booker Prize"].mentions, 2)
 
+    def test_a_headline_word_the_story_writes_in_lower_case_is_no_name(self) -> None:
+        spans = GivenSpans({r"^Cabin": "PERSON", r"Northwind Airways": "ORG", r"^Shell": "ORG",
+                            r"(?<=\. )Shell": "ORG"})  # fmt: skip
+        found = given(spans, Article(
+            headline="Cabin crew strike grounds Northwind Airways flights",
+            body=["Northwind Airways cancelled 200 flights as cabin crew walked out."],
+        ))  # fmt: skip
+        self.assertNotIn("Cabin", found)
+        self.assertEqual(found["Northwind Airways"].role, "primary")
+        kept = given(spans, Article(
+            headline="Shell profits double",
+            body=["Profits rose at the oil firm. Shell said a shell company was sold."],
+        ))  # fmt: skip
+        self.assertIn("Shell", kept, "named in the body as well, mid-clause")
+
     def test_markup_between_two_captions_makes_two_names(self) -> None:
         spans = GivenSpans({r"Corvane Museum\]\] Harbour Street School": "ORG"})
         found = given(spans, Article(
