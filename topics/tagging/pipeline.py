@@ -37,6 +37,7 @@ from topics.tagging.text import (
     is_noise_word,
     is_storm,
     kind_from_words,
+    rank_words,
 )
 
 __all__ = ["Article", "Candidate", "Entry", "Tagger"]
@@ -135,6 +136,11 @@ _LIST_NEXT = re.compile(r"(?:,| and) [A-Z]")
 _CLAUSE_END = re.compile(r"[,.;:)\n]|$")
 _AGE_AFTER = re.compile(r"^(?:, \d{1,3},| \(\d{1,3}\)|, who\b)")
 _NEAR_BEFORE = re.compile(r"\b(?:near|outside|in|across) $")
+# "shares in Brightwave", "trust in Corvane": what one owns a part of, or believes in, is no
+# place.
+_HELD_IN = re.compile(
+    r"\b(?:shares|stakes?|invest(?:ed|ments?)?|faith|trust|confidence|interest) in $", re.I
+)
 NAMED_KINDS = frozenset({"person", "organisation", "place"})
 # An unreviewed topic's kind so far, in one story: as strong as two labels.
 REGISTRY_PRIOR = 2.0
@@ -396,6 +402,9 @@ def _run_on(
         return end  # the name says what it is already
     if kind_from_words(text[start : run.end()]) is not None:
         return run.end()
+    head = end + 1 + len(words[0])
+    if len(words) == 2 and kind_from_words(text[start:head]) is not None:
+        return head  # "San Quentin State" + "Prison", of "Prison The sole maker": a caption
     if len(words) == 1 and " " not in span and start not in registry:
         return run.end()
     return end
@@ -449,6 +458,14 @@ def _same_title(before: list[str], said: set[str]) -> bool:
     return not before or not before[-1][:1].isupper()
 
 
+# The offices a title is "of" ("Secretary of State", "Minister of Finance"), never a topic by
+# that one word: the body is "the State Department", "the Finance Ministry".
+_PORTFOLIOS = frozenset(
+    """
+    state defence defense interior health education justice trade economy energy environment
+    culture transport labour labor finance agriculture
+    """.split()  # noqa: SIM905 -- a word list reads better as prose
+)
 # "Secretary of", "Minister for the": a title that the name of an office follows, and then,
 # often in the model's one span, the holder's name.
 _TITLE_OF = re.compile(
@@ -529,6 +546,11 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
             words = []
         for word in reversed(words):
             kind = ROLE_KINDS.get(word) if word.islower() else None
+            if (kind is None and word is words[-1] and after.startswith(", the ")
+                    and _person_role(word.lower())):  # fmt: skip
+                # ", the Executive Director of": a title, capitalised; not ", the Iraqi
+                # Prime Minister Nouri al-Maliki said", the next clause's subject
+                kind = "person"
             if kind:
                 return kind, CUE_VOTE
     # "the Crimea region of", "in Helmand province."; not "a north-eastern Druze district",
@@ -541,7 +563,7 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
     place_end = places.get(end + 2) if after.startswith(", ") else None
     if place_end is not None and _CLAUSE_END.match(text, place_end):
         return "place", CUE_VOTE
-    if _NEAR_BEFORE.search(before) and not after.startswith("'"):
+    if _NEAR_BEFORE.search(before) and not after.startswith("'") and not _HELD_IN.search(before):
         return "place", WEAK_CUE_VOTE
     return None
 
@@ -552,6 +574,15 @@ def _vote(votes: dict[str, float], kind: str, weight: float) -> None:
 
 
 _MID_SENTENCE = re.compile(r"[a-z,] $")
+_THE_MID = re.compile(r"[a-z,] The $")
+
+
+def _the_mid(text: str, start: int) -> bool:
+    """Whether a capital "The" mid-sentence starts the name at `start` (or just before it)."""
+    at = start + 4 if text.startswith("The ", start) else start
+    return _THE_MID.search(text, max(0, at - 6), at) is not None
+
+
 _ADJECTIVE = re.compile(r"\b([A-Z][\w-]+) [a-z]")
 _MODIFIER = re.compile(r"((?: [a-z]+){0,2}) ")
 
@@ -662,6 +693,11 @@ def _decide_kind(
         cue = _cue(text, m.start, m.end, places)
         if cue is not None and not (of_person and cue[0] == "person"):
             _vote(weak if cue[1] == WEAK_CUE_VOTE else votes, *cue)
+        elif group.key is None and "thing" not in votes and _the_mid(text, m.start):
+            # "a reporter from The Scotsman": a capital "The" mid-sentence belongs to a
+            # title, a newspaper's or a band's, never to a person's name; the registry's
+            # places ("The Hague") are not loose names
+            _vote(votes, "organisation", CUE_VOTE)
         owned = owned or of_person
     if (owned and len(group.mentions) <= 2 and set(group.votes) == {"person"}
             and not any(_SPOKE.match(text, m.end) for m in group.mentions)):  # fmt: skip
@@ -674,7 +710,13 @@ def _decide_kind(
         _vote(votes, "place", CUE_VOTE)
     group.kind_votes = votes
     if votes:
-        group.kind = max(votes, key=lambda kind: votes[kind])
+        # In a tie the words around the name beat the model's labels: "a senior officer in
+        # Nagrota said", one ORG label and one "in"; not an event's ("in the Korean War").
+        best = max(votes.values())
+        tied = [kind for kind, vote in votes.items() if vote == best]
+        labels = {kind: _saturate(vote) for kind, vote in group.votes.items()}
+        cued = [kind for kind in tied if best > labels.get(kind, 0.0)]
+        group.kind = cued[0] if cued and "thing" not in tied else tied[0]
 
 
 def _is_subject(entry: Entry) -> bool:
@@ -839,11 +881,15 @@ class Tagger:
                 if place is not None and place.kind == "place":
                     end = place.end
             first = fold(text[start:end].split()[0]).rstrip(".")
-            if first in PERSON_TITLES or (
-                # "Cardinals Marc Ouellet, Peter Turkson": a plural title before a list
-                first[:-1] in TITLE_WORDS
-                and first.endswith("s")
-                and len(text[start:end].split()) > 2
+            if (
+                first in PERSON_TITLES
+                or rank_words(text[start:end].split())
+                or (
+                    # "Cardinals Marc Ouellet, Peter Turkson": a plural title before a list
+                    first[:-1] in TITLE_WORDS
+                    and first.endswith("s")
+                    and len(text[start:end].split()) > 2
+                )
             ):
                 kind = "person"  # "Mr Quispe", whatever the model's label
             if kind != "person" and _TITLE_OF.search(text, max(0, start - 40), start):
@@ -851,6 +897,8 @@ class Tagger:
                 tail = clean_name(text[start:end], person=True)
                 if tail != clean_name(text[start:end]) and _is_personal(tail):
                     kind = "person"
+                elif fold(tail) in _PORTFOLIOS:
+                    continue  # the office of "Secretary of State": no body of its own name
             name = clean_name(text[start:end], person=kind == "person")
             if kind == "organisation":
                 name = expand_prefix(name)  # "US Senate" is "United States Senate"

@@ -18,16 +18,39 @@ TITLE_WORDS = frozenset(
     sergeant sgt commander chief judge justice attorney former acting deputy foreign finance
     defence defense interior home health education justice trade economy energy environment
     culture transport labour labor opposition leader chairman chairwoman chair ceo founder
-    coach manager striker midfielder goalkeeper star singer actor actress rapper
+    coach manager striker midfielder goalkeeper star singer actor actress rapper pm corporal
+    cpl brigadier marshal
     """.split()  # noqa: SIM905 -- a word list reads better as prose than as 100 quoted strings
 )
 # Titles that only ever come before a person's name.
 PERSON_TITLES = frozenset(
     """
     mr mrs ms miss mx dr sir dame lord lady president senator sen rep governor mayor
-    king queen prince princess pope sheikh general gen colonel judge
+    king queen prince princess pope sheikh general gen colonel judge pm corporal brigadier
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
+# The first word of a two-word rank ("Lance Corporal", "Staff Sergeant", "Rear Admiral"): a
+# title only before one ("Lance Armstrong" is a name).
+_RANK_FIRST = frozenset(
+    """
+    lance staff master petty warrant first second flight wing squadron rear field air
+    """.split()  # noqa: SIM905 -- as TITLE_WORDS
+)
+_RANKS = frozenset(
+    """
+    corporal cpl sergeant sgt lieutenant officer admiral marshal commander leader bombardier
+    """.split()  # noqa: SIM905 -- as TITLE_WORDS
+)
+
+
+def rank_words(words: Sequence[str]) -> int:
+    """How many of `words` a military rank before a name takes: 2 for "Lance Corporal Roel
+    Briones", else 0."""
+    if len(words) > 2 and fold(words[0]) in _RANK_FIRST and fold(words[1]).rstrip(".") in _RANKS:
+        return 2
+    return 0
+
+
 _NOT_NAME = re.compile(r"^[\W\d_]+$")
 
 
@@ -113,6 +136,12 @@ def clean_name(name: str, *, person: bool = False) -> str:
     while len(words) > 1 and words[-1] in _TRAILING:
         words.pop()
     drop = TITLE_WORDS | {"the"} if person else {"the"}
+    if person:
+        words = words[rank_words(words) :]
+        if len(words) > 2 and words[0] == "All":
+            # "Archbishop of Athens and All Greece Christodoulos": the model's span starts in
+            # the see's name
+            words = words[2:]
     while len(words) > 1 and (
         fold(words[0]).rstrip(".") in drop
         or (person and fold(words[0]).rstrip("s") in drop)
@@ -176,6 +205,7 @@ _PLACE_WORDS = frozenset(
     islands bay valley province county district region canyon creek beach harbour harbor
     station stadium palace castle cathedral prison hospital cosmodrome observatory centre center
     museum gallery hall tower wall strait sea ocean peninsula desert forest village city town
+    airports
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 _STORMS = frozenset({"hurricane", "typhoon", "cyclone", "tropical", "storm", "superstorm"})
@@ -199,7 +229,7 @@ _ORG_WORDS = frozenset(
     airways network service services authority federation league club team squad brigade
     movement court parliament senate assembly congress board bureau trust fund society
     organisation organization institution industries motors systems technologies labs media
-    fc f.c afc a.f.c
+    magazine newspaper gazette tribune herald news fc f.c afc a.f.c
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 
@@ -240,7 +270,8 @@ ROLE_KINDS: dict[str, str] = {
             neurosurgeon newscaster novelist officer photographer pilot poet politician premier
             presenter priest prosecutor rabbi researcher schoolboy schoolgirl scientist sheriff
             sister soldier son spokesman spokesperson spokeswoman student surgeon suspect
-            teenager tycoon warlord widow wife writer
+            teenager tycoon warlord widow wife writer eyewitness witness bystander passenger
+            survivor resident
             """.split()  # noqa: SIM905 -- as TITLE_WORDS
         )
     },
@@ -250,7 +281,7 @@ ROLE_KINDS: dict[str, str] = {
         company firm charity party network broadcaster airline carrier bank lender insurer
         newspaper magazine agency club side team manufacturer maker retailer supermarket chain
         operator organisation organization union band label studio publisher brewer
-        regulator watchdog militia faction conglomerate giant startup
+        regulator watchdog militia faction conglomerate giant startup group movement coalition
         """.split()  # noqa: SIM905 -- as TITLE_WORDS
     },
     **{

@@ -42,6 +42,8 @@ class StarterRegistryTests(BaseTestCase):
         self.assertEqual(Topic.objects.get(slug="lagos").kind, Topic.Kind.PLACE)
         self.assertIn("NATO", Topic.objects.get(slug="nato").name)
         self.assertIn("WHO", Topic.objects.get(slug="world-health-organization").aliases)
+        osce = Topic.objects.get(slug="organization-for-security-and-co-operation-in-europe")
+        self.assertIn("OSCE", osce.aliases)
         self.assertEqual(Topic.objects.get(slug="elections").kind, Topic.Kind.THEME)
         self.assertGreater(Topic.objects.filter(kind=Topic.Kind.PLACE).count(), 700)
         self.assertFalse(Topic.objects.filter(reviewed=False).exists())

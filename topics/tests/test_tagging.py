@@ -307,6 +307,29 @@ class NamesAndKindsTests(SimpleTestCase):
         self.assertEqual(clean_name("Teenager Malia Osei", person=True), "Malia Osei")
         self.assertEqual(clean_name("Driver Osei", person=True), "Driver Osei")
         self.assertEqual(clean_name("Harbour City &mdash;"), "Harbour City")
+        # Two-word ranks, and the see an archbishop's span starts in
+        self.assertEqual(clean_name("Lance Corporal Tomas Reyes", person=True), "Tomas Reyes")
+        self.assertEqual(clean_name("Staff Sgt. Ana Ruiz", person=True), "Ana Ruiz")
+        self.assertEqual(clean_name("Lance Armstrong", person=True), "Lance Armstrong")
+        self.assertEqual(clean_name("PM Orlanko", person=True), "Orlanko")
+        self.assertEqual(clean_name("All Velmaria Theodoros", person=True), "Theodoros")
+
+    def test_a_rank_or_title_the_model_took_for_a_body_is_a_person(self) -> None:
+        spans = GivenSpans({r"Lance Corporal Tomas Reyes": "ORG", r"Viktor Orlanko": "PERSON",
+                            r"PM Orlanko": "ORG", r"\bState\b": "ORG",
+                            r"Dana Whitfield": "PERSON"})  # fmt: skip
+        found = given(spans, Article(
+            headline="Marine cleared over checkpoint shooting",
+            body=["Lance Corporal Tomas Reyes was cleared on Monday. Prime minister Viktor "
+                  "Orlanko welcomed the ruling.",
+                  "\"Justice was done,\" said PM Orlanko. Secretary of State Dana Whitfield "
+                  "called for calm."],
+        ))  # fmt: skip
+        self.assertEqual(found["Tomas Reyes"].kind, "person")
+        self.assertEqual(found["Viktor Orlanko"].mentions, 2, "the PM is the premier")
+        self.assertNotIn("PM Orlanko", found)
+        self.assertNotIn("State", found, "the office of a title is no body")
+        self.assertIn("Dana Whitfield", found)
 
     def test_the_names_own_words_decide_its_kind(self) -> None:
         article = Article(
@@ -321,6 +344,17 @@ class NamesAndKindsTests(SimpleTestCase):
         self.assertEqual(found["Kellerby Intercontinental Airport"].kind, "place")
         self.assertEqual(found["Ostrander Racing"].kind, "organisation")
         self.assertEqual(found["Marrow River"].kind, "place")
+        from topics.tagging.text import kind_from_words
+
+        self.assertEqual(kind_from_words("East Fenwick Magazine"), "organisation")
+        self.assertEqual(kind_from_words("Brantham Airports"), "place")  # "Heathrow and ..."
+        # A caption run into the text ("Dunmore State Prison The sole maker of"): the head
+        # word still belongs to the name the model cut short.
+        found = given(GivenSpans({r"Dunmore State\b": "ORG"}), Article(
+            headline="Executions delayed",
+            body=["Dunmore State Prison The sole maker of the drug has stopped making it."],
+        ))  # fmt: skip
+        self.assertEqual(found["Dunmore State Prison"].kind, "place")
 
     def test_named_events_and_laws_are_themes(self) -> None:
         article = Article(
@@ -557,6 +591,29 @@ class KindEvidenceTests(SimpleTestCase):
         # What one founds is a body; "the co-founder of" may run into the founder's name
         self.assertEqual(cue("he founded Tarn Bastion in 1989", "Tarn Bastion")[0], "organisation")
         self.assertIsNone(cue("the co-founder of Corvane Ada Lowry", "Corvane Ada Lowry"))
+        # Roles news gives people and bodies before their names
+        self.assertEqual(cue("Eyewitness Rafael Campos said", "Rafael Campos")[0], "person")
+        self.assertEqual(cue("the militant group Jamaat Kelar", "Jamaat Kelar")[0], "organisation")
+        # A capitalised title closing an apposition; not the next clause's subject
+        self.assertEqual(cue("Hana Soliman, the Executive Director of the Cairo Rights Network, "
+                             "said", "Hana Soliman")[0], "person")  # fmt: skip
+        self.assertIsNone(cue("with the Vellum Post, the Iraqi Prime Minister Adel Rami said",
+                              "Vellum Post"))  # fmt: skip
+        # What one holds shares in is a company, not a place
+        self.assertIsNone(cue("Shares in Korvel Systems fell", "Korvel Systems"))
+
+    def test_a_tie_goes_to_the_words_around_the_name_and_the_the_of_a_title(self) -> None:
+        found = given(GivenSpans({r"Dravomir": "ORG", r"Glenmoor Courier": "GPE",
+                                  r"Korvel War": "EVENT", r"Korvel Systems": "ORG"}), Article(
+            headline="Curfew after night of clashes",
+            body=["A senior officer in Dravomir said the curfew would hold, a reporter from "
+                  "The Glenmoor Courier wrote. Veterans of the fighting in the Korvel War "
+                  "marched. Shares in Korvel Systems fell."],
+        ))  # fmt: skip
+        self.assertEqual(found["Dravomir"].kind, "place", "one label, one 'in': the 'in' wins")
+        self.assertEqual(found["Glenmoor Courier"].kind, "organisation")
+        self.assertEqual(found["Korvel War"].kind, "theme", "an event stays an event")
+        self.assertEqual(found["Korvel Systems"].kind, "organisation")
 
     def test_the_model_s_span_runs_on_to_the_whole_name(self) -> None:
         from topics.tagging.pipeline import _run_on

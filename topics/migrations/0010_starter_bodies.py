@@ -1,0 +1,15 @@
+from django.db import migrations
+
+
+def load(apps, schema_editor):
+    from topics.starter import load_starter
+
+    # Idempotent: adds the international bodies the starter registry gained (the OSCE, the
+    # Council of Europe, the ILO...), keeps the rest.
+    load_starter(apps.get_model("topics", "Topic"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("topics", "0009_starter_renames")]
+
+    operations = [migrations.RunPython(load, migrations.RunPython.noop, elidable=False)]
