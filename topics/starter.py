@@ -104,12 +104,16 @@ def _cities(taken: set[str]) -> Iterator[dict[str, Any]]:
 # Colorado", "West Yorkshire, England", "Andhra Pradesh"): states, provinces, nations.
 REGION_COUNTRIES = ("US", "GB", "CA", "AU", "IN")
 REGION_SKIP = {"Victoria"}  # a first name, and a London station, far more often than the state
+# States whose name a city took, and which news tells apart by "state" ("wildfires in
+# Washington state", "New York state's budget"): a topic of that name.
+STATE_NAMED = {"Washington", "New York"}
 _BRACKETS = re.compile(r"\s*\[.*?\]")
 
 
 def _regions(taken: set[str]) -> Iterator[dict[str, Any]]:
     """`taken`: slugs of the countries' and cities' names and aliases; a region of the same name
-    (Georgia, New York, Washington, Delhi) is left out: stories mostly mean the other one."""
+    (Georgia, Delhi) is left out: stories mostly mean the other one; the states news calls
+    "Washington state" and "New York state" are named so."""
     import pycountry
 
     for code in REGION_COUNTRIES:
@@ -121,6 +125,9 @@ def _regions(taken: set[str]) -> Iterator[dict[str, Any]]:
             official = _BRACKETS.sub("", region.name).strip()
             name = fold_accents(official)
             slug = slugify(name)
+            if code == "US" and name in STATE_NAMED:
+                name, official = f"{name} State", f"{name} state"
+                slug = slugify(name)
             if slug in taken or len(name) < 4 or name in REGION_SKIP:
                 continue
             taken.add(slug)

@@ -1131,6 +1131,7 @@ class Tagger:
                 group.name = whole
                 _vote(group.votes, "person", CUE_VOTE)
         self._recount(groups + kept, text)
+        groups = [g for g in groups if g.mentions]  # a place met only inside another name
         titled = set(_TITLED.findall(text))
         for group in kept:
             # Every mention now counts, the model's and those it missed; then the name's own
@@ -1212,10 +1213,23 @@ class Tagger:
             ):
                 found.append((start, stop, form))
         taken = _Spans((m.start, m.end) for g in groups for m in g.mentions)
+        # "Paris club creditors agree deal", where the story names the Paris Club: the
+        # registry's place at the start of another name of the story is that name's.
+        places = {
+            m.start: (m, g)
+            for g in groups
+            if g.key is not None and g.kind == "place"
+            for m in g.mentions
+        }
         for start, stop, form in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
-            if taken.claim(start, stop):
-                group = owners[form]
-                group.mentions.append(_Mention(start, stop, text[start:stop], group.kind))
+            group = owners[form]
+            if not taken.claim(start, stop):
+                held = places.get(start)
+                if (held is None or held[1] is group or held[0].end >= stop
+                        or not taken.claim(held[0].end, stop)):  # fmt: skip
+                    continue
+                held[1].mentions.remove(held[0])
+            group.mentions.append(_Mention(start, stop, text[start:stop], group.kind))
         for group in {id(g): g for g in owners.values()}.values():  # each group once
             group.mentions.sort(key=lambda m: m.start)
 

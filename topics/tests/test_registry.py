@@ -44,6 +44,10 @@ class StarterRegistryTests(BaseTestCase):
         self.assertIn("WHO", Topic.objects.get(slug="world-health-organization").aliases)
         osce = Topic.objects.get(slug="organization-for-security-and-co-operation-in-europe")
         self.assertIn("OSCE", osce.aliases)
+        # A state whose name a city took, named as news tells them apart
+        self.assertEqual(Topic.objects.get(slug="washington-state").kind, Topic.Kind.PLACE)
+        self.assertEqual(Topic.objects.get(slug="washington").kind, Topic.Kind.PLACE)
+        self.assertIn("New York state", Topic.objects.get(slug="new-york-state").aliases)
         self.assertEqual(Topic.objects.get(slug="elections").kind, Topic.Kind.THEME)
         self.assertGreater(Topic.objects.filter(kind=Topic.Kind.PLACE).count(), 700)
         self.assertFalse(Topic.objects.filter(reviewed=False).exists())
@@ -77,6 +81,17 @@ class StarterRegistryTests(BaseTestCase):
         )  # fmt: skip
         rows = [slug for slug in tagged(story) if "council" in slug]
         self.assertEqual(rows, ["united-nations-security-council"])
+
+    def test_washington_state_is_not_the_capital(self) -> None:
+        story = self.make_story(
+            "Wildfires force evacuations in Washington state", topics=(),
+            body="Thousands of people in Washington state were told to leave their homes as "
+            "fires spread east of Seattle. The governor of Washington state declared an "
+            "emergency.",
+        )  # fmt: skip
+        slugs = tagged(story)
+        self.assertIn("washington-state", slugs)
+        self.assertNotIn("washington", slugs)
 
 
 class TagOnPublishTests(BaseTestCase):

@@ -314,6 +314,18 @@ class NamesAndKindsTests(SimpleTestCase):
         self.assertEqual(clean_name("PM Orlanko", person=True), "Orlanko")
         self.assertEqual(clean_name("All Velmaria Theodoros", person=True), "Theodoros")
 
+    def test_a_place_at_the_start_of_another_name_of_the_story_is_that_names(self) -> None:
+        registry = [*REGISTRY, Entry("lyon", "Lyon", "place", ())]
+        spans = GivenSpans({r"Lyon Club": "ORG", r"Zembla": "GPE"})
+        found = by_name(Tagger(registry, spans).tag(Article(
+            headline="Lyon club creditors agree Zembla debt deal",
+            body=["The Lyon Club of creditor nations agreed to restructure Zembla's debt.",
+                  "The Lyon club said talks would go on in Lyon next month."],
+        )))  # fmt: skip
+        self.assertEqual(found["Lyon Club"].mentions, 3)
+        self.assertEqual(found["Lyon Club"].role, "primary")
+        self.assertEqual(found["Lyon"].mentions, 1, "the city itself, met once")
+
     def test_a_rank_or_title_the_model_took_for_a_body_is_a_person(self) -> None:
         spans = GivenSpans({r"Lance Corporal Tomas Reyes": "ORG", r"Viktor Orlanko": "PERSON",
                             r"PM Orlanko": "ORG", r"\bState\b": "ORG",
