@@ -19,14 +19,14 @@ TITLE_WORDS = frozenset(
     defence defense interior home health education justice trade economy energy environment
     culture transport labour labor opposition leader chairman chairwoman chair ceo founder
     coach manager striker midfielder goalkeeper star singer actor actress rapper pm corporal
-    cpl brigadier marshal
+    cpl brigadier
     """.split()  # noqa: SIM905 -- a word list reads better as prose than as 100 quoted strings
 )
 # Titles that only ever come before a person's name.
 PERSON_TITLES = frozenset(
     """
     mr mrs ms miss mx dr sir dame lord lady president senator sen rep governor mayor
-    king queen prince princess pope sheikh general gen colonel judge pm corporal brigadier
+    king queen prince princess pope sheikh general gen colonel judge brigadier
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 # The first word of a two-word rank ("Lance Corporal", "Staff Sergeant", "Rear Admiral"): a
@@ -44,9 +44,9 @@ _RANKS = frozenset(
 
 
 def rank_words(words: Sequence[str]) -> int:
-    """How many of `words` a military rank before a name takes: 2 for "Lance Corporal Roel
-    Briones", else 0."""
-    if len(words) > 2 and fold(words[0]) in _RANK_FIRST and fold(words[1]).rstrip(".") in _RANKS:
+    """How many of `words` a two-word military rank takes at their start: 2 for "Lance
+    Corporal Roel Briones" (and for "Rear Admiral" alone), else 0."""
+    if len(words) > 1 and fold(words[0]) in _RANK_FIRST and fold(words[1]).rstrip(".") in _RANKS:
         return 2
     return 0
 
@@ -137,7 +137,8 @@ def clean_name(name: str, *, person: bool = False) -> str:
         words.pop()
     drop = TITLE_WORDS | {"the"} if person else {"the"}
     if person:
-        words = words[rank_words(words) :]
+        if len(words) > 2:
+            words = words[rank_words(words) :]
         if len(words) > 2 and words[0] == "All":
             # "Archbishop of Athens and All Greece Christodoulos": the model's span starts in
             # the see's name
@@ -205,7 +206,6 @@ _PLACE_WORDS = frozenset(
     islands bay valley province county district region canyon creek beach harbour harbor
     station stadium palace castle cathedral prison hospital cosmodrome observatory centre center
     museum gallery hall tower wall strait sea ocean peninsula desert forest village city town
-    airports
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 _STORMS = frozenset({"hurricane", "typhoon", "cyclone", "tropical", "storm", "superstorm"})
@@ -227,7 +227,7 @@ _ORG_WORDS = frozenset(
     co group holdings racing council committee commission association agency institute foundation
     army navy forces guard guards police patrol office department union church journal airlines
     airways network service services authority federation league club team squad brigade
-    movement court parliament senate assembly congress board bureau trust fund society
+    movement court parliament senate assembly congress board bureau trust fund society corps
     organisation organization institution industries motors systems technologies labs media
     magazine newspaper gazette tribune herald news fc f.c afc a.f.c
     """.split()  # noqa: SIM905 -- as TITLE_WORDS

@@ -329,15 +329,21 @@ class NamesAndKindsTests(SimpleTestCase):
     def test_a_rank_or_title_the_model_took_for_a_body_is_a_person(self) -> None:
         spans = GivenSpans({r"Lance Corporal Tomas Reyes": "ORG", r"Viktor Orlanko": "PERSON",
                             r"PM Orlanko": "ORG", r"\bState\b": "ORG",
-                            r"Dana Whitfield": "PERSON"})  # fmt: skip
+                            r"Dana Whitfield": "PERSON", r"Rear Admiral": "ORG",
+                            r"Ines Varga": "PERSON", r"PM Capital": "ORG",
+                            r"Field Marshal Road": "FAC"})  # fmt: skip
         found = given(spans, Article(
             headline="Marine cleared over checkpoint shooting",
             body=["Lance Corporal Tomas Reyes was cleared on Monday. Prime minister Viktor "
                   "Orlanko welcomed the ruling.",
                   "\"Justice was done,\" said PM Orlanko. Secretary of State Dana Whitfield "
-                  "called for calm."],
+                  "called for calm. Rear Admiral Ines Varga said the navy agreed.",
+                  "PM Capital, a fund, sold its stake. Field Marshal Road was closed."],
         ))  # fmt: skip
         self.assertEqual(found["Tomas Reyes"].kind, "person")
+        self.assertNotIn("Rear Admiral", found, "a rank the model split from its holder")
+        self.assertEqual(found["PM Capital"].kind, "organisation", "a role word: no surname")
+        self.assertEqual(found["Field Marshal Road"].kind, "place")
         self.assertEqual(found["Viktor Orlanko"].mentions, 2, "the PM is the premier")
         self.assertNotIn("PM Orlanko", found)
         self.assertNotIn("State", found, "the office of a title is no body")
@@ -359,7 +365,7 @@ class NamesAndKindsTests(SimpleTestCase):
         from topics.tagging.text import kind_from_words
 
         self.assertEqual(kind_from_words("East Fenwick Magazine"), "organisation")
-        self.assertEqual(kind_from_words("Brantham Airports"), "place")  # "Heathrow and ..."
+        self.assertEqual(kind_from_words("Brantham Marine Corps"), "organisation")
         # A caption run into the text ("Dunmore State Prison The sole maker of"): the head
         # word still belongs to the name the model cut short.
         found = given(GivenSpans({r"Dunmore State\b": "ORG"}), Article(
@@ -616,16 +622,23 @@ class KindEvidenceTests(SimpleTestCase):
 
     def test_a_tie_goes_to_the_words_around_the_name_and_the_the_of_a_title(self) -> None:
         found = given(GivenSpans({r"Dravomir": "ORG", r"Glenmoor Courier": "GPE",
-                                  r"Korvel War": "EVENT", r"Korvel Systems": "ORG"}), Article(
+                                  r"Korvel War": "EVENT", r"Korvel Systems": "ORG",
+                                  r"The Hollins": "GPE", r"The Iron Butcher": "PERSON",
+                                  r"the Brantham Fusiliers": "ORG"}), Article(
             headline="Curfew after night of clashes",
             body=["A senior officer in Dravomir said the curfew would hold, a reporter from "
                   "The Glenmoor Courier wrote. Veterans of the fighting in the Korvel War "
-                  "marched. Shares in Korvel Systems fell."],
+                  "marched. Shares in Korvel Systems fell.",
+                  "Crowds gathered in The Hollins, where a boxer known as The Iron Butcher spoke. "
+                  "He served in the Brantham Fusiliers."],
         ))  # fmt: skip
         self.assertEqual(found["Dravomir"].kind, "place", "one label, one 'in': the 'in' wins")
         self.assertEqual(found["Glenmoor Courier"].kind, "organisation")
         self.assertEqual(found["Korvel War"].kind, "theme", "an event stays an event")
         self.assertEqual(found["Korvel Systems"].kind, "organisation")
+        self.assertEqual(found["Hollins"].kind, "place", "'in The X', a place by its label")
+        self.assertEqual(found["Iron Butcher"].kind, "person", "a nickname")
+        self.assertEqual(found["Brantham Fusiliers"].kind, "organisation", "'in the X': a body")
 
     def test_the_model_s_span_runs_on_to_the_whole_name(self) -> None:
         from topics.tagging.pipeline import _run_on
