@@ -379,7 +379,7 @@ def _run_on(
 ) -> int:
     """Where a name the model cut short ends: "Liverpool" + "F.C.", "Highway" + "1", "San
     Quentin State" + "Prison", "Stewart Haas" + "Racing" (the words after it say what the
-    whole is), "Aleksandr" + "Kaleri" (one word the registry does not know, and one more).
+    whole is), "Aleksandr" + "Kaleri" (one word the registry does not know, and one or two more).
     Not "US" + "President George": a title starts the next name."""
     club = _CLUB.match(text, end)
     if club is not None:
@@ -403,11 +403,34 @@ def _run_on(
     head = end + 1 + len(words[0])
     if len(words) == 2 and kind_from_words(text[start:head]) is not None:
         return head  # "San Quentin State" + "Prison", of "Prison The sole maker": a caption
-    if len(words) == 1 and " " not in span and start not in registry:
-        return run.end()
+    if " " not in span and start not in registry:
+        return run.end()  # "Carlotta" + "Walls LaNier"
     return end
 
 
+# Adjectives that begin or qualify a body's name ("Royal Navy") but name none alone, nor
+# before a common noun ("a Naval ship").
+_ADJECTIVAL = frozenset(
+    """
+    naval military federal national royal imperial central governmental presidential
+    parliamentary ministerial diplomatic judicial congressional legislative municipal
+    provincial regional colonial constitutional
+    """.split()  # noqa: SIM905 -- as TITLE_WORDS
+)
+_LOWER_NEXT = re.compile(r" [a-z]")
+# The words of a river, a bay, a mountain that a story may leave out after naming it once.
+_NATURAL_LAST = frozenset(
+    {"river", "bay", "lake", "island", "mountain", "valley", "peninsula", "strait", "gulf",
+     "sea", "desert", "creek", "canyon", "glacier", "volcano"}
+)  # fmt: skip
+_NATURAL_FIRST = frozenset({"mount", "mt", "lake", "river"})
+# A settlement or a state, not its lake or river: "the town of Varna", "the governor of
+# Calloway".
+_SETTLED = re.compile(
+    r"\b(?:city|town|village|province|district|county|region|state|port|governor|mayor"
+    r"|people|residents|capital|council) of $",
+    re.I,
+)
 # "Kandahar city": words after a registry place that name the place itself (not "Niger
 # delta", "Washington state", "Paris club").
 _SAME_PLACE = frozenset({"city", "town", "capital", "province"})
@@ -927,6 +950,9 @@ class Tagger:
                 name = expand_prefix(name)  # "US Senate" is "United States Senate"
             elif kind != "place" and ", " in name:
                 continue  # "Sex Pistols, Jethro Tull": the model ran a list into one name
+            if (kind == "organisation" and len(words) > 1 and fold(words[-1]) in _ADJECTIVAL
+                    and _LOWER_NEXT.match(text, end)):  # fmt: skip
+                continue  # "a U.S. Naval ship", "British Military sources": no body's name
             inside = overlapping(start, end)
             pair = _PAIR.match(text, start, end)
             if pair and len(inside) == 1 and inside[0].start == pair.start(2):
@@ -1083,12 +1109,43 @@ class Tagger:
             if g.kind == "organisation" and len(g.name.split()) >= 2
         ]  # fmt: skip
         acronyms = {initials(g.name): g for g in organisations}
+        # "DoD" and "DOD" of the Department of Defense, also when the story names it with its
+        # country ("the US Department of Defense"): never over a name's own initials.
+        for g in organisations:
+            words = g.name.split()
+            starts = [0] + [
+                i for i in range(1, len(words) - 1) if self._is_place(" ".join(words[:i]))
+            ]
+            for i in starts:
+                mixed = initials(" ".join(words[i:]), small=True)
+                for key in (mixed, mixed.upper(), initials(" ".join(words[i:]))):
+                    acronyms.setdefault(key, g)
         # The organisations by their names' first word, folded once: a story may hold
         # thousands, and the short-name rule below asks for each loose name.
         by_first: dict[str, list[tuple[str, _Group]]] = {}
         for g in organisations:
             name = fold(g.name)
             by_first.setdefault(name.split()[0], []).append((name, g))
+        # "Guantanamo" of Guantanamo Bay, "Elbrus" of Mount Elbrus: a place written without
+        # its river, bay or mountain is that place, when the story has one such.
+        natural: dict[str, _Group | None] = {}
+        for g in groups + list(loose.values()):
+            words = fold(g.name).split()
+            if (
+                g.kind != "place"
+                or len(words) != 2
+                or not all(w[:1].isupper() for w in g.name.split())
+            ):
+                continue  # not the model's "Arctic sea" of "Arctic sea ice"
+            bare = (
+                words[0]
+                if words[1] in _NATURAL_LAST
+                else words[1]
+                if words[0] in _NATURAL_FIRST
+                else None
+            )
+            if bare is not None:
+                natural[bare] = None if natural.get(bare, g) is not g else g
         kept: list[_Group] = []
         # The organisations and works by each word of their names: _holder reads only those
         # that share a name's rarest word, not every name of a story of thousands.
@@ -1100,7 +1157,27 @@ class Tagger:
         for folded, group in loose.items():
             single = " " not in folded
             target = None
-            if single and folded in surnames and surnames[folded] is not group:
+            if single and folded in _ADJECTIVAL and group.key is None:
+                # "their days at Central" of Little Rock Central High School: an adjective
+                # alone names nothing but the one body of the story that holds it, if any
+                holders = [
+                    o for o in [*groups, *loose.values()]
+                    if o.kind != "person" and folded in fold(o.name).split()[:-1]
+                ]  # fmt: skip
+                if len(holders) == 1:
+                    holders[0].mentions.extend(group.mentions)
+                    holders[0].mentions.sort(key=lambda m: m.start)
+                continue
+            if (single and natural.get(folded) is not None
+                    and (group.kind == "place" or (
+                        # "barge traffic on the Rhine", which the model took for a person
+                        group.kind == "person" and folded not in surnames
+                        and people.get(folded) is None
+                        and not any(_SPOKE.match(text, m.end) for m in group.mentions)))
+                    and not any(_SETTLED.search(text, max(0, m.start - 30), m.start)
+                                for m in group.mentions)):  # fmt: skip
+                target = natural[folded]  # not "the town of Varna" beside Lake Varna
+            elif single and folded in surnames and surnames[folded] is not group:
                 target = surnames[folded]
                 if target.kind != "person" and group.kind != "person":
                     target = None  # "Redstone" is not the surname of "Tana Redstone Capital"
@@ -1135,7 +1212,7 @@ class Tagger:
                 # first words, an organisation's: whatever the model called the short form.
                 kind = (
                     target.kind
-                    if target is holder
+                    if target is holder or target is natural.get(folded)
                     else "person"
                     if target is surnames.get(folded) or target is people.get(folded)
                     else "organisation"
@@ -1189,6 +1266,10 @@ class Tagger:
                 layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
             )
         return [g for g in groups if not self._unsure(g) and not _common_word(g, text, body)]
+
+    def _is_place(self, name: str) -> bool:
+        key = self.gazetteer.key_for(name)
+        return key is not None and self.gazetteer.entries[key].kind == "place"
 
     @staticmethod
     def _recount(groups: list[_Group], text: str) -> None:

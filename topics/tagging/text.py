@@ -132,9 +132,15 @@ def clean_name(name: str, *, person: bool = False) -> str:
         joins = [i for i, w in enumerate(words) if w in ("of", "for")]
         if joins and joins[-1] < len(words) - 1:
             words = words[joins[-1] + 1 :]
-    # "Oakland Press of", "Associated Press the": the model's span ran into the next words
-    while len(words) > 1 and words[-1] in _TRAILING:
-        words.pop()
+    # "Oakland Press of", "Associated Press the", "Little Rock school marks": the model's
+    # span ran into the next words
+    while len(words) > 1 and (
+        words[-1] in _TRAILING
+        or (words[-1].isalpha() and words[-1].islower()
+            and words[-1] not in _ORG_WORDS and words[-1] not in _PLACE_WORDS
+            and words[-1] not in _GEO_TAIL)
+    ):  # fmt: skip
+        words.pop()  # not "Republican party", "Yangtze river"
     drop = TITLE_WORDS | {"the"} if person else {"the"}
     if person:
         if len(words) > 2:
@@ -145,6 +151,8 @@ def clean_name(name: str, *, person: bool = False) -> str:
             words = words[2:]
     while len(words) > 1 and (
         fold(words[0]).rstrip(".") in drop
+        # "Carmaker Vonmark" in a headline
+        or (not person and fold(words[0]) in _MAKERS)
         or (person and fold(words[0]).rstrip("s") in drop)
         # "Teenager Malia Osei" in a headline: a role the model took into the name
         or (person and len(words) > 2 and ROLE_KINDS.get(fold(words[0])) == "person")
@@ -153,6 +161,12 @@ def clean_name(name: str, *, person: bool = False) -> str:
     return _strip_edges(" ".join(words))
 
 
+_MAKERS = frozenset(
+    {"carmaker", "automaker", "chipmaker", "drugmaker", "planemaker", "retailer", "lender",
+     "insurer", "broadcaster", "regulator", "watchdog", "miner"}
+)  # fmt: skip
+# The lower-case words news writes after a place's name as part of it: "the Niger delta".
+_GEO_TAIL = frozenset({"delta", "basin", "coast", "plateau", "estuary", "reef", "gorge", "state"})
 _TRAILING = frozenset({"of", "to", "the", "and", "for", "in", "at", "on", "a", "an", "by", "with"})
 
 
@@ -184,12 +198,23 @@ def expand_prefix(name: str) -> str:
 
 
 def is_acronym(name: str) -> bool:
+    """ "WHO", "U.S.", "P&O"; and "DoD", "MoD", "DfE", which keep the small letter of their
+    "of" or "for" (not "PhD", "GmbH")."""
     letters = name.replace(".", "").replace("&", "")
-    return 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()
+    if not (2 <= len(letters) <= 6 and letters.isalpha()):
+        return False
+    small = [c for c in letters if c.islower()]
+    return not small or (
+        letters[0].isupper() and letters[-1].isupper()
+        and 2 * len(small) < len(letters) and all(c in "of" for c in small)
+    )  # fmt: skip
 
 
-def initials(name: str) -> str:
-    """ "World Health Organization" → "WHO"; small joining words are skipped."""
+def initials(name: str, small: bool = False) -> str:
+    """ "World Health Organization" → "WHO"; small joining words are skipped, or with `small`
+    kept as they are written ("Ministry of Defence" → "MoD")."""
+    if small:
+        return "".join(w[0] for w in name.split() if w[0].isalpha())
     return "".join(w[0] for w in name.split() if w[0].isupper()).upper()
 
 
@@ -271,7 +296,11 @@ ROLE_KINDS: dict[str, str] = {
             presenter priest prosecutor rabbi researcher schoolboy schoolgirl scientist sheriff
             sister soldier son spokesman spokesperson spokeswoman student surgeon suspect
             teenager tycoon warlord widow wife writer eyewitness witness bystander passenger
-            survivor resident
+            survivor resident nurse midwife paramedic doctor dentist pharmacist physician
+            psychiatrist psychologist teacher headteacher pupil farmer fisherman firefighter
+            songwriter winger referee jockey swimmer sprinter skier climber mountaineer explorer
+            influencer barrister solicitor magistrate plaintiff claimant victim hostage prisoner
+            inmate detainee refugee migrant campaigner protester trainer opener
             """.split()  # noqa: SIM905 -- as TITLE_WORDS
         )
     },
@@ -282,6 +311,7 @@ ROLE_KINDS: dict[str, str] = {
         newspaper magazine agency club side team manufacturer maker retailer supermarket chain
         operator organisation organization union band label studio publisher brewer
         regulator watchdog militia faction conglomerate giant startup group movement coalition
+        carmaker automaker chipmaker drugmaker planemaker miner fund
         """.split()  # noqa: SIM905 -- as TITLE_WORDS
     },
     **{
