@@ -424,11 +424,17 @@ _NATURAL_LAST = frozenset(
      "sea", "desert", "creek", "canyon", "glacier", "volcano"}
 )  # fmt: skip
 _NATURAL_FIRST = frozenset({"mount", "mt", "lake", "river"})
+_PLACES_OF = re.compile(
+    r"\b(?:towns|cities|villages|provinces|regions|states|islands|districts|counties"
+    r"|countries|suburbs|municipalities) of $",
+    re.I,
+)
 # A settlement or a state, not its lake or river: "the town of Varna", "the governor of
 # Calloway".
 _SETTLED = re.compile(
-    r"\b(?:city|town|village|province|district|county|region|state|port|governor|mayor"
-    r"|people|residents|capital|council) of $",
+    r"\b(?:(?:city|town|village|province|district|county|region|state|port|governor|mayor"
+    r"|people|residents|capital|council) of "
+    r"|(?:towns|cities|villages|states) of (?:[A-Z][\w'-]*(?: [A-Z][\w'-]*)?(?:,| and) )+)$",
     re.I,
 )
 # "Kandahar city": words after a registry place that name the place itself (not "Niger
@@ -641,6 +647,19 @@ def _unbracketed(text: str, start: int, end: int, label: str) -> list[tuple[int,
         (start + m.start(), start + m.end(), label)
         for m in re.finditer(r"[^\[\]\s](?:[^\[\]]*[^\[\]\s])?", text[start:end])
         if len(m.group()) >= 2
+    ]
+
+
+def _listed_places(text: str, start: int, end: int, label: str) -> list[tuple[int, int, str]]:
+    """ "the lakeside towns of Pellby and Orvell": a list the model took for one name is
+    each of its places."""
+    if " and " not in text[start:end] and ", " not in text[start:end]:
+        return [(start, end, label)]
+    if not _PLACES_OF.search(text, max(0, start - 30), start):
+        return [(start, end, label)]
+    return [
+        (start + m.start(), start + m.end(), "GPE")
+        for m in re.finditer(r"[A-Z][^,]*?(?=,| and |$)", text[start:end])
     ]
 
 
@@ -901,7 +920,12 @@ class Tagger:
             return found[::-1]
 
         mentions = []
-        entities = [piece for entity in entities for piece in _unbracketed(text, *entity)]
+        entities = [
+            piece
+            for entity in entities
+            for part in _unbracketed(text, *entity)
+            for piece in _listed_places(text, *part)
+        ]
         next_starts = {e[0] for e in entities if e[2] != "CARDINAL"}
         for start, end, label in entities:
             kind = KINDS.get(label)
@@ -1174,7 +1198,7 @@ class Tagger:
                         group.kind == "person" and folded not in surnames
                         and people.get(folded) is None
                         and not any(_SPOKE.match(text, m.end) for m in group.mentions)))
-                    and not any(_SETTLED.search(text, max(0, m.start - 30), m.start)
+                    and not any(_SETTLED.search(text, max(0, m.start - 60), m.start)
                                 for m in group.mentions)):  # fmt: skip
                 target = natural[folded]  # not "the town of Varna" beside Lake Varna
             elif single and folded in surnames and surnames[folded] is not group:

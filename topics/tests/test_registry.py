@@ -93,6 +93,21 @@ class StarterRegistryTests(BaseTestCase):
         self.assertIn("washington-state", slugs)
         self.assertNotIn("washington", slugs)
 
+    def test_a_tax_crackdown_or_a_political_rally_is_no_theme_of_its_own(self) -> None:
+        story = self.make_story(
+            "Tax office crackdown on influencers after rally", topics=(),
+            body="The tax office has written to 9,000 influencers about unpaid tax, days after "
+            "a rally of small traders outside parliament.",
+        )  # fmt: skip
+        slugs = tagged(story)
+        self.assertNotIn("human-rights", slugs)
+        self.assertNotIn("markets", slugs)
+        story = self.make_story(
+            "Police break up protest in a crackdown on dissent", topics=(),
+            body="Riot police detained dozens in a crackdown on dissent, rights groups said.",
+        )  # fmt: skip
+        self.assertIn("human-rights", tagged(story))
+
 
 class TagOnPublishTests(BaseTestCase):
     def test_publishing_tags_the_story_and_keeps_the_editors_topics(self) -> None:

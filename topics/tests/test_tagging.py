@@ -207,6 +207,16 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertEqual(found["Varna"].kind, "place")
         self.assertIn("Calloway", found)
 
+    def test_a_list_of_towns_the_model_ran_together_is_each_town(self) -> None:
+        spans = GivenSpans({r"Pellby, Dunmoor and Orvell": "ORG", r"Marks and Spender": "ORG"})
+        found = given(spans, Article(
+            headline="Ferry strike strands commuters",
+            body=["Commuters in the lakeside towns of Pellby, Dunmoor and Orvell were stranded. "
+                  "Marks and Spender closed its shops."],
+        ))  # fmt: skip
+        self.assertEqual({found[n].kind for n in ("Pellby", "Dunmoor", "Orvell")}, {"place"})
+        self.assertIn("Marks and Spender", found)
+
     def test_an_adjective_alone_is_no_body(self) -> None:
         spans = GivenSpans({r"U\.S\. Naval": "ORG", r"Selby Central High School": "ORG",
                             r"(?<=at )Central": "ORG", r"Royal Navy": "ORG"})  # fmt: skip
