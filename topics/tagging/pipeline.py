@@ -37,6 +37,7 @@ from topics.tagging.text import (
     is_noise_word,
     is_storm,
     kind_from_words,
+    place_first,
     rank_words,
 )
 
@@ -339,6 +340,8 @@ _TITLED = re.compile(rf"\b{_PERSON_TITLE}([A-Z][\w'-]*)\b")
 
 
 # One or two capitalised words straight after the model's span, then none.
+# The small words inside a person's name: "Maria del Carmen", "Ludwig van".
+_PARTICLE = re.compile(r" (?:de|del|della|da|das|dos|di|du|van|von|der|den|bin|ibn|al|el|la|le) ")
 _RUN_ON = re.compile(r"((?: [A-Z][\w'-]*[a-z][\w'-]*){1,2})(?![\w'-]| [A-Z])")
 
 
@@ -375,7 +378,12 @@ def _quoted(text: str, m: "_Mention") -> bool:
 
 
 def _run_on(
-    text: str, start: int, end: int, registry: dict[int, Any], headline: bool = False
+    text: str,
+    start: int,
+    end: int,
+    registry: dict[int, Any],
+    headline: bool = False,
+    person: bool = False,
 ) -> int:
     """Where a name the model cut short ends: "Liverpool" + "F.C.", "Highway" + "1", "San
     Quentin State" + "Prison", "Stewart Haas" + "Racing" (the words after it say what the
@@ -384,16 +392,23 @@ def _run_on(
     club = _CLUB.match(text, end)
     if club is not None:
         return club.end()
+    run = _RUN_ON.match(text, end)
+    titled = run is not None and any(
+        fold(w.split("-")[0]) in TITLE_WORDS or fold(w) in ROLE_KINDS for w in run.group(1).split()
+    )
+    if run is not None and not titled and person and _PARTICLE.search(text[start:end]):
+        # "Maria del Carmen" + "Ortega Ruiz", in a headline too: its small words say the
+        # headline is not in title case
+        return run.end()
     if headline:
         return end  # where every word is capitalised: "Hamas Says", "Johnson Quits Parliament"
     number = _NUMBER_AFTER.match(text, end)
     if number is not None and fold(text[start:end].split()[-1]) in NUMBERED:
         return number.end()
-    run = _RUN_ON.match(text, end)
     if run is None:
         return end
     words = run.group(1).split()
-    if any(fold(w.split("-")[0]) in TITLE_WORDS or fold(w) in ROLE_KINDS for w in words):
+    if titled:
         return end
     span = text[start:end]
     if kind_from_words(span) is not None:
@@ -932,7 +947,9 @@ class Tagger:
             if kind is None or "\n" in text[start:end]:
                 continue  # a span across two paragraphs is the model running on, not a name
             if kind in NAMED_KINDS and end + 1 not in next_starts:
-                end = _run_on(text, start, end, by_start, headline=start < body)
+                end = _run_on(
+                    text, start, end, by_start, headline=start < body, person=kind == "person"
+                )
             if kind == "person":
                 start, kind = _quoted_title(text, start, end)
             if kind == "organisation" and text[end : end + 4] == " of ":
@@ -1123,9 +1140,12 @@ class Tagger:
         people: dict[str, _Group | None] = {}
         for group in loose.values():
             words = group.name.split()
-            if group.kind != "person" or not 2 <= len(words) <= 4:
+            if group.kind != "person" or not 2 <= len(words) <= 5:
                 continue
-            for part in {words[0], *(" ".join(words[i:]) for i in range(1, len(words) - 1))}:
+            # "Maria del Carmen" (a headline's) and "Ortega Ruiz" of Maria del Carmen Ortega Ruiz
+            firsts = (" ".join(words[:i]) for i in range(2, len(words) - 1))
+            lasts = (" ".join(words[i:]) for i in range(1, len(words) - 1))
+            for part in {words[0], *firsts, *lasts}:
                 key = fold(part)
                 people[key] = None if people.get(key, group) is not group else group
         organisations = [
@@ -1265,11 +1285,12 @@ class Tagger:
             if group.kind in NAMED_KINDS or group.kind == "thing":
                 by_words = kind_from_words(group.name)
                 if group.kind == "thing" and (
-                    by_words != "organisation" or any(_quoted(text, m) for m in group.mentions)
+                    (by_words != "organisation" and not place_first(group.name))
+                    or any(_quoted(text, m) for m in group.mentions)
                 ):
                     # The model may call a body a work ("the Charity Commission"); a work
                     # named after a place ("Cry Me a River") or in quotes ("Fight Club") stays
-                    # a work.
+                    # a work, not a mountain or a lake ("Mount Carrow", "Loch Ailsa").
                     by_words = None
                 if by_words is not None:
                     group.kind, group.kind_votes = by_words, {}  # the name decides, for good

@@ -244,8 +244,9 @@ _WORK = frozenset(
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 _PLACE_FIRST = frozenset(
-    {"river", "lake", "mount", "port", "fort", "cape", "isle", "highway", "route", "interstate"}
-)
+    {"river", "lake", "mount", "mt", "mont", "monte", "loch", "port", "fort", "cape", "isle",
+     "highway", "route", "interstate"}
+)  # fmt: skip
 _ORG_WORDS = frozenset(
     """
     party ministry university college school academy bank inc ltd llc plc corp corporation company
@@ -254,7 +255,10 @@ _ORG_WORDS = frozenset(
     airways network service services authority federation league club team squad brigade
     movement court parliament senate assembly congress board bureau trust fund society corps
     organisation organization institution industries motors systems technologies labs media
-    magazine newspaper gazette tribune herald news fc f.c afc a.f.c
+    magazine newspaper gazette tribune herald news fc f.c afc a.f.c construction logistics
+    engineering pharmaceuticals partners ventures sons gmbh ag limited llp studios records
+    productions pictures entertainment publishing shipping mining petroleum telecom
+    telecommunications insurance bancorp tribunal
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 
@@ -325,6 +329,12 @@ ROLE_KINDS: dict[str, str] = {
 # Roles that a company or a country may also play ("rival Airbus", "the owner of T-Mobile"):
 # weaker evidence of a person.
 WEAK_PERSON_ROLES = frozenset({"rival", "investor", "owner", "player", "partner", "producer"})
+
+
+def place_first(name: str) -> bool:
+    """ "Mount Carrow", "Loch Ailsa": a name whose first word says it is a place."""
+    words = name.split()
+    return len(words) >= 2 and fold(words[0]).rstrip(".") in _PLACE_FIRST
 
 
 def kind_from_words(name: str) -> str | None:

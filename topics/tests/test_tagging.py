@@ -207,6 +207,28 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertEqual(found["Varna"].kind, "place")
         self.assertIn("Calloway", found)
 
+    def test_a_mountain_or_loch_is_a_place_and_a_builder_a_body(self) -> None:
+        spans = GivenSpans({r"Mount Carrow": "PRODUCT", r"Loch Ailsa": "PERSON",
+                            r"Alvaro Hermanos Construction": "PERSON"})  # fmt: skip
+        found = given(spans, Article(
+            headline="Wildfire reaches Mount Carrow",
+            body=["Fire crews on Mount Carrow said a swimmer had crossed Loch Ailsa. Alvaro "
+                  "Hermanos Construction will rebuild the huts."],
+        ))  # fmt: skip
+        self.assertEqual(found["Mount Carrow"].kind, "place")
+        self.assertEqual(found["Loch Ailsa"].kind, "place")
+        self.assertEqual(found["Alvaro Hermanos Construction"].kind, "organisation")
+
+    def test_a_name_with_small_words_is_one_person(self) -> None:
+        spans = GivenSpans({r"Marta del Campo": "PERSON", r"(?<!Campo )Ortiz Ruano": "PERSON"})
+        found = given(spans, Article(
+            headline="Marta del Campo Ortiz Ruano named judge",
+            body=["Marta del Campo Ortiz Ruano has joined the Supreme Court of Valtierra.",
+                  "Ortiz Ruano, 56, was a prosecutor."],
+        ))  # fmt: skip
+        self.assertEqual(found["Marta del Campo Ortiz Ruano"].mentions, 3)
+        self.assertEqual(set(found) & {"Marta del Campo", "Ortiz Ruano"}, set())
+
     def test_a_list_of_towns_the_model_ran_together_is_each_town(self) -> None:
         spans = GivenSpans({r"Pellby, Dunmoor and Orvell": "ORG", r"Marks and Spender": "ORG"})
         found = given(spans, Article(
