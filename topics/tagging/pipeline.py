@@ -265,6 +265,9 @@ class _Mention:
     key: str | None = None
     demonym: bool = False  # "Kenyan" for Kenya: a mention of it, never the sentence's subject
     label: str | None = None  # a registry mention's kind by the model's label, where it has one
+    # "Indian" of "the Indian Army": a mention of India that says the story is about India, no
+    # more; it counts only where the story names India nowhere else
+    within: bool = False
 
 
 @dataclass
@@ -433,6 +436,14 @@ _ADJECTIVAL = frozenset(
     """.split()  # noqa: SIM905 -- as TITLE_WORDS
 )
 _LOWER_NEXT = re.compile(r" [a-z]")
+# The organs of a state, which its demonym names: "the Indian Army", "the Russian Foreign
+# Ministry".
+_STATE_ORGANS = frozenset(
+    """
+    army navy forces force military police government ministry embassy consulate parliament
+    senate guard cabinet marines coastguard gendarmerie authorities
+    """.split()  # noqa: SIM905 -- as TITLE_WORDS
+)
 # The words of a river, a bay, a mountain that a story may leave out after naming it once.
 _NATURAL_LAST = frozenset(
     {"river", "bay", "lake", "island", "mountain", "valley", "peninsula", "strait", "gulf",
@@ -1027,8 +1038,17 @@ class Tagger:
                         if start <= m.start and m.end <= end:
                             m.label = kind
                     continue
-                # "Bank of England", "Michael Jordan", "New Jersey": not the registry's hit.
-                dropped.update(bisect.bisect_left(starts, m.start) for m in inside)
+                # "Bank of England", "Michael Jordan", "New Jersey": not the registry's hit;
+                # but "the Indian Army" (a country's demonym opening the name of one of its
+                # organs) is India's too; not "Turkish Airlines", "the Chinese Nationalist
+                # Party".
+                for m in inside:
+                    if (m.demonym and kind == "organisation"
+                            and fold(text[start : m.start]) in ("", "the")
+                            and fold(name.split()[-1]) in _STATE_ORGANS):  # fmt: skip
+                        m.within = True
+                    else:
+                        dropped.add(bisect.bisect_left(starts, m.start))
             folded = fold(name)
             if (
                 len(folded) < 2
@@ -1233,12 +1253,15 @@ class Tagger:
                 # "Redstone" after "Redstone Resources": a company's short name is its start.
                 # Not of two names the model ran together ("Asiana Boeing 777 crashes", and
                 # Boeing), nor, for a place, of a place named after it ("San Francisco" of San
-                # Francisco General Hospital, which the model called an organisation).
+                # Francisco General Hospital, which the model called an organisation), nor,
+                # for an event, of a body ("Winter Paralympics" of the model's "Winter
+                # Paralympics Opening Ceremony", an organisation).
                 target = next(
                     (o for name, o in by_first.get(folded.split()[0], ())
                      if o is not group and name.startswith(folded + " ")
                      and name[len(folded) + 1 :] not in loose
-                     and (group.kind != "place" or kind_from_words(o.name) != "place")),
+                     and (group.kind != "place" or kind_from_words(o.name) != "place")
+                     and (group.kind != "thing" or o.kind == "thing")),
                     None,
                 )  # fmt: skip
             holder = None
@@ -1305,6 +1328,8 @@ class Tagger:
         groups += kept
         self._title_mentions(groups, text, layout)
         for group in groups:
+            free = [m for m in group.mentions if not m.within]
+            group.mentions = free or group.mentions
             first = group.mentions[0].start
             group.mid_sentence = bool(_MID_SENTENCE.search(text, max(0, first - 3), first))
             group.prominent = any(

@@ -130,6 +130,24 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertIn("United States", found)
         self.assertNotIn("French", found)
 
+    def test_a_state_organ_named_by_its_demonym_is_its_countrys_too(self) -> None:
+        spans = GivenSpans({r"[Tt]he French Army": "ORG", r"Turkish Airlines": "ORG",
+                            r"Kestrel": "GPE"})  # fmt: skip
+        found = given(spans, Article(
+            headline="Militants attack convoy in Kestrel",
+            body=["Militants attacked three vehicles of the French Army near Kestrel.",
+                  "Turkish Airlines cancelled flights. The French Army said two were hurt."],
+        ))  # fmt: skip
+        self.assertEqual(found["French Army"].mentions, 2)
+        self.assertEqual(found["France"].mentions, 2, "named only in its army's name")
+        self.assertNotIn("Turkey", found, "an airline is no organ of its state")
+        # Where the story names the country itself, the army's name adds nothing to it
+        found = given(spans, Article(
+            headline="France sends troops to Kestrel",
+            body=["France will send 300 soldiers of the French Army to Kestrel."],
+        ))  # fmt: skip
+        self.assertEqual(found["France"].mentions, 2)
+
     def test_aliases_and_acronyms_join_one_topic(self) -> None:
         article = Article(
             headline="WHO warns of measles surge",
@@ -206,6 +224,15 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertNotIn("Rhone", found)
         self.assertEqual(found["Varna"].kind, "place")
         self.assertIn("Calloway", found)
+
+    def test_an_event_is_no_short_name_of_a_body(self) -> None:
+        spans = GivenSpans({r"Spring Games Opening Ceremony": "ORG",
+                            r"(?<=The )Spring Games": "EVENT"})  # fmt: skip
+        found = given(spans, Article(
+            headline="Spring Games Opening Ceremony held in Velmar",
+            body=["The Spring Games opened last night in Velmar before 40,000 people."],
+        ))  # fmt: skip
+        self.assertEqual(found["Spring Games"].mentions, 1)
 
     def test_a_mountain_or_loch_is_a_place_and_a_builder_a_body(self) -> None:
         spans = GivenSpans({r"Mount Carrow": "PRODUCT", r"Loch Ailsa": "PERSON",
