@@ -132,6 +132,11 @@ def clean_name(name: str, *, person: bool = False) -> str:
         joins = [i for i, w in enumerate(words) if w in ("of", "for")]
         if joins and joins[-1] < len(words) - 1:
             words = words[joins[-1] + 1 :]
+    if words:
+        # "VOA NewsThe incumbent", "James JeffreyWhite House": a caption glued to the text
+        glued = _GLUED.match(words[-1]) or (person and _GLUED_NAME.match(words[-1]))
+        if glued and glued.group(1) not in _CAMEL_PREFIXES:
+            words[-1] = glued.group(1)
     # "Oakland Press of", "Associated Press the", "Little Rock school marks": the model's
     # span ran into the next words
     while len(words) > 1 and (
@@ -167,6 +172,9 @@ _MAKERS = frozenset(
 )  # fmt: skip
 # The lower-case words news writes after a place's name as part of it: "the Niger delta".
 _GEO_TAIL = frozenset({"delta", "basin", "coast", "plateau", "estuary", "reef", "gorge", "state"})
+_GLUED = re.compile(r"([A-Z][\w'-]*[a-z])(?:The|This|That|These|They|She|He|But|When|After)$")
+_GLUED_NAME = re.compile(r"([A-Z][a-z]{3,})[A-Z][a-z]+$")
+_CAMEL_PREFIXES = frozenset({"Fitz", "Vande", "Vander", "Van", "Della"})
 _TRAILING = frozenset({"of", "to", "the", "and", "for", "in", "at", "on", "a", "an", "by", "with"})
 
 

@@ -71,6 +71,13 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertEqual(clean_name("Republican party"), "Republican party")
         self.assertEqual(clean_name("Carmaker Vonmark"), "Vonmark")
         self.assertEqual(clean_name("Network Rail"), "Network Rail")
+        # A caption glued to the next sentence; not a name's own capitals
+        self.assertEqual(clean_name("Velmar NewsThe"), "Velmar News")
+        self.assertEqual(clean_name("Jana JeffreyWhite", person=True), "Jana Jeffrey")
+        for name in ("Ted FitzGerald", "Carla LaNier", "Ron McDowell", "Rita MacArthur"):
+            self.assertEqual(clean_name(name, person=True), name)
+        for name in ("WikiLeaks", "BlackBerry", "LinkedIn"):
+            self.assertEqual(clean_name(name), name)
         registry = [*REGISTRY, Entry("arctic", "Arctic", "theme", ())]
         spans = GivenSpans(
             {r"São Paulo city": "GPE", r"Arctic sea": "LOC", r"Bank of France": "ORG"}
