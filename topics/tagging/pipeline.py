@@ -1319,8 +1319,10 @@ class Tagger:
                     group.kind, group.kind_votes = by_words, {}  # the name decides, for good
                 elif is_storm(group.name, text):
                     group.kind, group.kind_votes = "thing", {}
-                elif group.kind == "person" and any(ch.isdigit() for ch in group.name):
-                    group.kind = "thing"  # "G8", "IE6": no one's name has a number
+                elif any(ch.isdigit() for ch in group.name) and (
+                    group.kind == "person" or (group.kind == "place" and " " not in group.name)
+                ):
+                    group.kind = "thing"  # "G8", "IE6": no one's or no town's name has a number
                 elif _titled(group.name, titled):
                     group.kind = "person"
                     # "Ms Yousafzai": a title outweighs all else the story says

@@ -232,6 +232,17 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertEqual(found["Varna"].kind, "place")
         self.assertIn("Calloway", found)
 
+    def test_a_name_with_a_number_is_no_one_and_nowhere(self) -> None:
+        spans = GivenSpans({r"\bVX9\b": "GPE", r"\bK7\b": "PERSON", r"Area 51": "LOC"})
+        found = given(spans, Article(
+            headline="Users told to drop VX9 browser",
+            body=["Velmar Soft said VX9 users should update. K7 said it agreed. A base at Area "
+                  "51 was mentioned.", "VX9 will be retired; K7 will not."],
+        ))  # fmt: skip
+        self.assertEqual(found["VX9"].kind, "theme")
+        self.assertEqual(found["K7"].kind, "theme")
+        self.assertEqual(found["Area 51"].kind, "place")
+
     def test_an_event_is_no_short_name_of_a_body(self) -> None:
         spans = GivenSpans({r"Spring Games Opening Ceremony": "ORG",
                             r"(?<=The )Spring Games": "EVENT"})  # fmt: skip
