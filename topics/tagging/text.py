@@ -255,6 +255,11 @@ _PLACE_FIRST = frozenset(
     {"river", "lake", "mount", "mt", "mont", "monte", "loch", "port", "fort", "cape", "isle",
      "highway", "route", "interstate"}
 )  # fmt: skip
+# A prize, a cup, a law, a festival: followed as a theme, whatever the model's label.
+_THING_WORDS = frozenset(
+    {"prize", "prizes", "medal", "award", "awards", "trophy", "cup", "act", "bill", "treaty",
+     "accord", "festival", "championship", "championships", "olympics", "paralympics", "games"}
+)  # fmt: skip
 _ORG_WORDS = frozenset(
     """
     party ministry university college school academy bank inc ltd llc plc corp corporation company
@@ -346,7 +351,8 @@ def place_first(name: str) -> bool:
 
 
 def kind_from_words(name: str) -> str | None:
-    """ "place" or "organisation" when a name's own words say so; None when they do not."""
+    """ "place", "organisation" or "thing" (a prize, a law) when a name's own words say so;
+    None when they do not."""
     words = [fold(w).strip(".,") for w in name.split()]
     if len(words) < 2:
         # "Parliament", "Congress", "Police": a body's word alone is that body.
@@ -359,6 +365,8 @@ def kind_from_words(name: str) -> str | None:
         return "organisation"
     if words[-1] in _PLACE_WORDS or words[0] in _PLACE_FIRST:
         return "place"
+    if words[-1] in _THING_WORDS:
+        return "thing"  # "the Larkspur Prize", "the Clean Rivers Act"
     return None
 
 
