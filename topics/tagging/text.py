@@ -141,6 +141,7 @@ def clean_name(name: str, *, person: bool = False) -> str:
     # span ran into the next words
     while len(words) > 1 and (
         words[-1] in _TRAILING
+        or _AMOUNT_OR_SCORE.match(words[-1])  # "Tynemouth City 2-1", "Orbita €1.8bn"
         or (words[-1].isalpha() and words[-1].islower()
             and words[-1] not in _ORG_WORDS and words[-1] not in _PLACE_WORDS
             and words[-1] not in _GEO_TAIL)
@@ -175,6 +176,9 @@ _GEO_TAIL = frozenset({"delta", "basin", "coast", "plateau", "estuary", "reef", 
 _GLUED = re.compile(r"([A-Z][\w'-]*[a-z])(?:The|This|That|These|They|She|He|But|When|After)$")
 _GLUED_NAME = re.compile(r"([A-Z][a-z]{3,})[A-Z][a-z]+$")
 _CAMEL_PREFIXES = frozenset({"Fitz", "Vande", "Vander", "Van", "Della"})
+_AMOUNT_OR_SCORE = re.compile(
+    r"(?:[€$£¥]\d[\d.,]*(?:bn|m|k|tn)?|\d[\d.,]*(?:bn|m|tn|%)|\d+[-–]\d+)$"
+)
 _TRAILING = frozenset({"of", "to", "the", "and", "for", "in", "at", "on", "a", "an", "by", "with"})
 
 

@@ -71,6 +71,9 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertEqual(clean_name("Republican party"), "Republican party")
         self.assertEqual(clean_name("Carmaker Vonmark"), "Vonmark")
         self.assertEqual(clean_name("Network Rail"), "Network Rail")
+        self.assertEqual(clean_name("Tynemouth City 2-1"), "Tynemouth City")
+        self.assertEqual(clean_name("Orbita €1.8bn"), "Orbita")
+        self.assertEqual(clean_name("Apollo 13"), "Apollo 13")
         # A caption glued to the next sentence; not a name's own capitals
         self.assertEqual(clean_name("Velmar NewsThe"), "Velmar News")
         self.assertEqual(clean_name("Jana JeffreyWhite", person=True), "Jana Jeffrey")
