@@ -24,6 +24,7 @@ from topics.tagging.gazetteer import Entry, Gazetteer, Hit
 from topics.tagging.quotes import Quote, Speaker, find_quotes
 from topics.tagging.salience import Salience
 from topics.tagging.text import (
+    MAKERS,
     PERSON_TITLES,
     ROLE_KINDS,
     TITLE_WORDS,
@@ -426,6 +427,10 @@ def _run_on(
     return end
 
 
+# The countries whose names news writes short before a body's ("US Department of Defense").
+_PREFIXED = frozenset({"United States", "United Kingdom"})
+# Mixed-case letters that are no body's: a memorandum of understanding, denial of service.
+_NO_BODY = frozenset({"MoU", "PoW", "RoI", "IoT", "DoS", "LoL", "WoW", "CoD", "PoC", "QoS", "ToS"})
 # Adjectives that begin or qualify a body's name ("Royal Navy") but name none alone, nor
 # before a common noun ("a Naval ship").
 _ADJECTIVAL = frozenset(
@@ -588,8 +593,11 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
         # A capitalised word may belong to another name ("Labour Party Smith" is rare, "the
         # Party" common): only a person's title counts then. After a comma ("the company,
         # Hospira,") the name must close the apposition, or it starts the next clause.
+        # A role and a comma: "the spokesman, Ali Reza, said"; a title before a name without
+        # (", President Ali Reza said"), never "interviewed the headteacher, Ofsted said".
         if (kind and (word.islower() or kind == "person")
-                and (not comma or kind == "person" or after.startswith(","))):  # fmt: skip
+                and (not comma or after.startswith(",")
+                     or (kind == "person" and word.lower() in TITLE_WORDS))):  # fmt: skip
             return kind, CUE_VOTE
         if word in WEAK_PERSON_ROLES:
             return "person", WEAK_CUE_VOTE
@@ -676,6 +684,23 @@ def _unbracketed(text: str, start: int, end: int, label: str) -> list[tuple[int,
     ]
 
 
+def _natural_only(text: str, group: "_Group") -> bool:
+    """Whether a lone name is only ever written as a river or a sea is: "the Rhine", "the
+    Hudson would close", never "in Geneva", "Erie's mayor", "King Charles", "the Baltic
+    states"."""
+    return all(
+        text.endswith(("the ", "The "), 0, m.start)
+        and not _REGION_AFTER.match(text, m.end)
+        and not _SETTLED.search(text, max(0, m.start - 60), m.start)
+        for m in group.mentions
+    )
+
+
+_REGION_AFTER = re.compile(
+    r"(?:['’]s)? (?:states|countries|nations|region|coast|city|town|capital)\b"
+)
+
+
 def _listed_places(text: str, start: int, end: int, label: str) -> list[tuple[int, int, str]]:
     """ "the lakeside towns of Pellby and Orvell": a list the model took for one name is
     each of its places."""
@@ -683,10 +708,16 @@ def _listed_places(text: str, start: int, end: int, label: str) -> list[tuple[in
         return [(start, end, label)]
     if not _PLACES_OF.search(text, max(0, start - 30), start):
         return [(start, end, label)]
-    return [
-        (start + m.start(), start + m.end(), "GPE")
-        for m in re.finditer(r"[A-Z][^,]*?(?=,| and |$)", text[start:end])
-    ]
+    pieces = list(re.finditer(r"[A-Z][^,]*?(?=,| and |$)", text[start:end]))
+    if any(fold(m.group()) in _SHARED_HEAD for m in pieces[:-1]):
+        return [(start, end, label)]  # "the islands of North and South Uist": one name's halves
+    return [(start + m.start(), start + m.end(), "GPE") for m in pieces]
+
+
+_SHARED_HEAD = frozenset(
+    {"north", "south", "east", "west", "upper", "lower", "great", "little", "old", "new",
+     "greater", "central", "northern", "southern", "eastern", "western"}
+)  # fmt: skip
 
 
 def _common_word(group: "_Group", text: str, body: int) -> bool:
@@ -969,6 +1000,8 @@ class Tagger:
                 if place is not None and place.kind == "place":
                     end = place.end
             words = text[start:end].split()
+            if len(words) == 2 and fold(words[0]) in MAKERS and not kind_from_words(words[1]):
+                kind = "organisation"  # "Regulator Ofcom", "Carmaker Vellano"
             if len(words) == 2 and rank_words(words):
                 continue  # "Rear Admiral" of "Rear Admiral Sofia Brandt", split by the model
             first = fold(words[0]).rstrip(".")
@@ -1002,10 +1035,15 @@ class Tagger:
                 name = expand_prefix(name)  # "US Senate" is "United States Senate"
             elif kind != "place" and ", " in name:
                 continue  # "Sex Pistols, Jethro Tull": the model ran a list into one name
-            if (kind == "organisation" and len(words) > 1 and fold(words[-1]) in _ADJECTIVAL
-                    and _LOWER_NEXT.match(text, end)):  # fmt: skip
-                continue  # "a U.S. Naval ship", "British Military sources": no body's name
             inside = overlapping(start, end)
+            if (kind == "organisation" and fold(words[-1]) in _ADJECTIVAL
+                    and _LOWER_NEXT.match(text, end) and len(inside) == 1
+                    and fold(text[start : inside[0].start]) in ("", "the")
+                    and text[inside[0].end : end].strip() == words[-1]
+                    and (inside[0].demonym or is_acronym(inside[0].text))):  # fmt: skip
+                # "a U.S. Naval ship", "British Military sources": a country's word and an
+                # adjective, no body's name (not "Kestrel Federal said", "Rosario Central fans")
+                continue
             pair = _PAIR.match(text, start, end)
             if pair and len(inside) == 1 and inside[0].start == pair.start(2):
                 # "North and South Korea": the registry found South Korea; North Korea too.
@@ -1177,9 +1215,9 @@ class Tagger:
         # country ("the US Department of Defense"): never over a name's own initials.
         for g in organisations:
             words = g.name.split()
-            starts = [0] + [
-                i for i in range(1, len(words) - 1) if self._is_place(" ".join(words[:i]))
-            ]
+            # Only the country the short form of its name is written with ("US", "UK"), not
+            # "the CDC" of the Nigeria Centre for Disease Control
+            starts = [0] + [i for i in range(1, len(words) - 1) if " ".join(words[:i]) in _PREFIXED]
             for i in starts:
                 mixed = initials(" ".join(words[i:]), small=True)
                 for key in (mixed, mixed.upper(), initials(" ".join(words[i:]))):
@@ -1221,33 +1259,27 @@ class Tagger:
         for folded, group in loose.items():
             single = " " not in folded
             target = None
-            if single and folded in _ADJECTIVAL and group.key is None:
+            holders = (
+                [o for o in [*groups, *loose.values()]
+                 if o.kind != "person" and folded in fold(o.name).split()[1:-1]]
+                if single and folded in _ADJECTIVAL and group.key is None
+                else []
+            )  # fmt: skip
+            if len(holders) == 1:
                 # "their days at Central" of Little Rock Central High School: an adjective
-                # alone names nothing but the one body of the story that holds it, if any
-                holders = [
-                    o for o in [*groups, *loose.values()]
-                    if o.kind != "person" and folded in fold(o.name).split()[:-1]
-                ]  # fmt: skip
-                if len(holders) == 1:
-                    holders[0].mentions.extend(group.mentions)
-                    holders[0].mentions.sort(key=lambda m: m.start)
-                continue
-            if (single and natural.get(folded) is not None
-                    and (group.kind == "place" or (
-                        # "barge traffic on the Rhine", which the model took for a person
-                        group.kind == "person" and folded not in surnames
-                        and people.get(folded) is None
-                        and not any(_SPOKE.match(text, m.end) for m in group.mentions)))
-                    and not any(_SETTLED.search(text, max(0, m.start - 60), m.start)
-                                for m in group.mentions)):  # fmt: skip
-                target = natural[folded]  # not "the town of Varna" beside Lake Varna
+                # inside the one body of the story that holds it (not "Imperial" of Imperial
+                # Oil, a short name, nor "The National", a band, alone)
+                target = holders[0]
+            elif single and natural.get(folded) is not None and _natural_only(text, group):
+                target = natural[folded]  # "the Rhine" of the Rhine River
             elif single and folded in surnames and surnames[folded] is not group:
                 target = surnames[folded]
                 if target.kind != "person" and group.kind != "person":
                     target = None  # "Redstone" is not the surname of "Tana Redstone Capital"
             elif people.get(folded) not in (None, group) and group.kind != "place":
                 target = people[folded]
-            elif is_acronym(group.name) and group.name.replace(".", "") in acronyms:
+            elif (is_acronym(group.name) and group.name.replace(".", "") in acronyms
+                    and group.name not in _NO_BODY):  # fmt: skip
                 target = acronyms[group.name.replace(".", "")]
             else:
                 # "Redstone" after "Redstone Resources": a company's short name is its start.
@@ -1279,7 +1311,7 @@ class Tagger:
                 # first words, an organisation's: whatever the model called the short form.
                 kind = (
                     target.kind
-                    if target is holder or target is natural.get(folded)
+                    if target is holder or target is natural.get(folded) or len(holders) == 1
                     else "person"
                     if target is surnames.get(folded) or target is people.get(folded)
                     else "organisation"
@@ -1338,10 +1370,6 @@ class Tagger:
                 layout.where(m.start)[0] in ("headline", "standfirst") for m in group.mentions
             )
         return [g for g in groups if not self._unsure(g) and not _common_word(g, text, body)]
-
-    def _is_place(self, name: str) -> bool:
-        key = self.gazetteer.key_for(name)
-        return key is not None and self.gazetteer.entries[key].kind == "place"
 
     @staticmethod
     def _recount(groups: list[_Group], text: str) -> None:

@@ -157,8 +157,8 @@ def clean_name(name: str, *, person: bool = False) -> str:
             words = words[2:]
     while len(words) > 1 and (
         fold(words[0]).rstrip(".") in drop
-        # "Carmaker Vonmark" in a headline
-        or (not person and fold(words[0]) in _MAKERS)
+        # "Carmaker Vonmark" in a headline; not "Miner County", "Lender Processing Services"
+        or (len(words) == 2 and fold(words[0]) in MAKERS and not kind_from_words(words[1]))
         or (person and fold(words[0]).rstrip("s") in drop)
         # "Teenager Malia Osei" in a headline: a role the model took into the name
         or (person and len(words) > 2 and ROLE_KINDS.get(fold(words[0])) == "person")
@@ -167,12 +167,16 @@ def clean_name(name: str, *, person: bool = False) -> str:
     return _strip_edges(" ".join(words))
 
 
-_MAKERS = frozenset(
-    {"carmaker", "automaker", "chipmaker", "drugmaker", "planemaker", "retailer", "lender",
-     "insurer", "broadcaster", "regulator", "watchdog", "miner"}
+MAKERS = frozenset(
+    {"carmaker", "automaker", "chipmaker", "drugmaker", "planemaker", "retailer", "insurer",
+     "broadcaster", "regulator", "watchdog"}
 )  # fmt: skip
-# The lower-case words news writes after a place's name as part of it: "the Niger delta".
-_GEO_TAIL = frozenset({"delta", "basin", "coast", "plateau", "estuary", "reef", "gorge", "state"})
+# The lower-case words news writes after a name as part of it: "the Niger delta", "the Iraq
+# war", "the Persian gulf", "the Paris agreement".
+_GEO_TAIL = frozenset(
+    {"delta", "basin", "coast", "plateau", "estuary", "reef", "gorge", "state", "gulf", "strait",
+     "channel", "canal", "area", "war", "wars", "crisis", "agreement", "accord", "accords"}
+)  # fmt: skip
 _GLUED = re.compile(r"([A-Z][\w'-]*[a-z])(?:The|This|That|These|They|She|He|But|When|After)$")
 _GLUED_NAME = re.compile(r"([A-Z][a-z]{3,})[A-Z][a-z]+$")
 _CAMEL_PREFIXES = frozenset({"Fitz", "Vande", "Vander", "Van", "Della"})
@@ -319,9 +323,9 @@ ROLE_KINDS: dict[str, str] = {
             teenager tycoon warlord widow wife writer eyewitness witness bystander passenger
             survivor resident nurse midwife paramedic doctor dentist pharmacist physician
             psychiatrist psychologist teacher headteacher pupil farmer fisherman firefighter
-            songwriter winger referee jockey swimmer sprinter skier climber mountaineer explorer
-            influencer barrister solicitor magistrate plaintiff claimant victim hostage prisoner
-            inmate detainee refugee migrant campaigner protester trainer opener
+            songwriter winger jockey swimmer sprinter skier climber mountaineer explorer
+            influencer barrister solicitor magistrate plaintiff claimant prisoner inmate
+            detainee campaigner protester trainer opener
             """.split()  # noqa: SIM905 -- as TITLE_WORDS
         )
     },
@@ -332,7 +336,7 @@ ROLE_KINDS: dict[str, str] = {
         newspaper magazine agency club side team manufacturer maker retailer supermarket chain
         operator organisation organization union band label studio publisher brewer
         regulator watchdog militia faction conglomerate giant startup group movement coalition
-        carmaker automaker chipmaker drugmaker planemaker miner fund
+        carmaker automaker chipmaker drugmaker planemaker
         """.split()  # noqa: SIM905 -- as TITLE_WORDS
     },
     **{
