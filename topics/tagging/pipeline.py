@@ -114,6 +114,8 @@ _VAGUE_TITLES = frozenset({"former", "acting", "deputy", "chief", "star", "leade
 # "Thai"); a country's other names ("Britain", "Holland") do not.
 _DEMONYM = re.compile(r"(?:an|ans|ese|ish|i|is|ic|ch|ot|ots)$")
 # Kind evidence from the words around a mention (see _cue).
+# Honorifics that, in lower case, are verbs or other words.
+_LOWER_VERBS = frozenset({"miss", "mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady"})
 _ROLE_BEFORE = re.compile(r"\b([A-Za-z]+)(,?) $")
 _PLACE_OF = re.compile(
     r"\b(?:city|town|village|province|district|county|region|island|state|port) of $", re.I
@@ -344,6 +346,7 @@ _TITLED = re.compile(rf"\b{_PERSON_TITLE}([A-Z][\w'-]*)\b")
 
 
 # One or two capitalised words straight after the model's span, then none.
+_PLACE_PARTICLE = re.compile(r" (?:do|da|dos|das|de|del|di) [A-Z][\w'-]*[a-z](?![\w'-])")
 # The small words inside a person's name: "Maria del Carmen", "Ludwig van".
 _PARTICLE = re.compile(r" (?:de|del|della|da|das|dos|di|du|van|von|der|den|bin|ibn|al|el|la|le) ")
 _RUN_ON = re.compile(r"((?: [A-Z][\w'-]*[a-z][\w'-]*){1,2})(?![\w'-]| [A-Z])")
@@ -388,6 +391,7 @@ def _run_on(
     registry: dict[int, Any],
     headline: bool = False,
     person: bool = False,
+    place: bool = False,
 ) -> int:
     """Where a name the model cut short ends: "Liverpool" + "F.C.", "Highway" + "1", "San
     Quentin State" + "Prison", "Stewart Haas" + "Racing" (the words after it say what the
@@ -396,6 +400,9 @@ def _run_on(
     club = _CLUB.match(text, end)
     if club is not None:
         return club.end()
+    particle = _PLACE_PARTICLE.match(text, end) if place else None
+    if particle is not None:
+        return particle.end()  # "Rio Grande" + "do Sul", "Santiago" + "de Compostela"
     run = _RUN_ON.match(text, end)
     titled = run is not None and any(
         fold(w.split("-")[0]) in TITLE_WORDS or fold(w) in ROLE_KINDS for w in run.group(1).split()
@@ -585,7 +592,8 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
     role = _ROLE_BEFORE.search(before)
     if role is not None:
         word, comma = role.groups()
-        kind = ROLE_KINDS.get(word.lower())
+        # "Miss Okafor", never "countries miss Velmar targets"
+        kind = None if word in _LOWER_VERBS else ROLE_KINDS.get(word.lower())
         if kind is None and word.islower() and _LIST_NEXT.match(after) and _person_role(word):
             # "cosmonauts Aleksandr Kaleri and Oleg Skripochka": a role before a list of
             # names; not "architects Foster and Partners"
@@ -682,6 +690,20 @@ def _unbracketed(text: str, start: int, end: int, label: str) -> list[tuple[int,
         for m in re.finditer(r"[^\[\]\s](?:[^\[\]]*[^\[\]\s])?", text[start:end])
         if len(m.group()) >= 2
     ]
+
+
+def _treaty(text: str, m: "_Mention") -> "_Mention":
+    """ "The Paris agreement", "the Abraham accords": a place or a person before the word of
+    a pact names the pact, a thing, not the place."""
+    after = _PACT_AFTER.match(text, m.end)
+    if after is None or m.kind not in NAMED_KINDS or m.demonym:
+        return m
+    return _Mention(m.start, after.end(), text[m.start : after.end()], "thing")
+
+
+_PACT_AFTER = re.compile(
+    r" (?:agreements?|accords?|protocols?|treaty|declaration|convention|consensus|agenda)\b"
+)
 
 
 def _natural_only(text: str, group: "_Group") -> bool:
@@ -990,8 +1012,9 @@ class Tagger:
                 continue  # a span across two paragraphs is the model running on, not a name
             if kind in NAMED_KINDS and end + 1 not in next_starts:
                 end = _run_on(
-                    text, start, end, by_start, headline=start < body, person=kind == "person"
-                )
+                    text, start, end, by_start, headline=start < body,
+                    person=kind == "person", place=kind == "place",
+                )  # fmt: skip
             if kind == "person":
                 start, kind = _quoted_title(text, start, end)
             if kind == "organisation" and text[end : end + 4] == " of ":
@@ -1101,7 +1124,7 @@ class Tagger:
                 continue
             mentions.append(_Mention(start, end, name, kind))
         kept = [m for i, m in enumerate(registry) if i not in dropped]
-        return kept + mentions
+        return [_treaty(text, m) for m in kept + mentions]
 
     def _registry_mentions(self, text: str, hits: list[Hit]) -> list[_Mention]:
         strong = {h.keys[0] for h in hits if not h.weak and len(h.keys) == 1}
@@ -1274,8 +1297,14 @@ class Tagger:
                 target = natural[folded]  # "the Rhine" of the Rhine River
             elif single and folded in surnames and surnames[folded] is not group:
                 target = surnames[folded]
-                if target.kind != "person" and group.kind != "person":
-                    target = None  # "Redstone" is not the surname of "Tana Redstone Capital"
+                if (target.kind != "person" and group.kind != "person") or (
+                    kind_from_words(target.name) == "place"
+                    and group.kind_votes.get("person", 0.0)
+                    > _saturate(group.votes.get("person", 0.0))
+                ):
+                    # "Redstone" is not the surname of "Tana Redstone Capital", nor "Prince
+                    # Albert", whom his title makes a person, of Lake Albert
+                    target = None
             elif people.get(folded) not in (None, group) and group.kind != "place":
                 target = people[folded]
             elif (is_acronym(group.name) and group.name.replace(".", "") in acronyms

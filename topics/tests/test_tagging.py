@@ -330,6 +330,31 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertEqual(found["Ministry of Unification"].mentions, 1)
         self.assertNotIn("North", found)
 
+    def test_a_pact_named_for_a_place_is_no_mention_of_the_place(self) -> None:
+        registry = [*REGISTRY, Entry("velmar", "Velmar", "place", ())]
+        spans = GivenSpans({r"Ines Varga": "PERSON", r"Abran": "PERSON"})
+        found = by_name(Tagger(registry, spans).tag(Article(
+            headline="Countries miss Velmar agreement goals",
+            body=["Most countries are off track for the Velmar agreement, Ines Varga said. "
+                  "The Abran accords turn five."],
+        )))  # fmt: skip
+        self.assertNotIn("Velmar", found)
+        self.assertEqual(found["Velmar agreement"].kind, "theme")
+        self.assertIn("Abran accords", found)
+        self.assertNotIn("Abran", found)
+
+    def test_a_state_with_small_words_and_a_prince_beside_a_lake(self) -> None:
+        spans = GivenSpans({r"Rio Verde(?= do)": "GPE", r"Lake Albor|(?<=Prince )Albor": "LOC",
+                            r"(?<=\. )Albor": "PERSON"})  # fmt: skip
+        found = given(spans, Article(
+            headline="Floods in southern states",
+            body=["Floods hit the state of Rio Verde do Norte on Sunday. Prince Albor visited "
+                  "the shores of Lake Albor. Albor said he would return."],
+        ))  # fmt: skip
+        self.assertIn("Rio Verde do Norte", found)
+        self.assertEqual(found["Lake Albor"].mentions, 1)
+        self.assertEqual(found["Albor"].kind, "person")
+
     def test_a_first_name_the_model_cut_from_two_more(self) -> None:
         spans = GivenSpans({r"\bCarla\b": "ORG", r"Minna Brood": "PERSON"})
         found = given(spans, Article(
@@ -796,6 +821,8 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(cue("shares in carmaker Vonmark fell", "Vonmark")[0], "organisation")
         # A role the next clause's subject follows; a role word as a verb
         self.assertIsNone(cue("interviewed the headteacher, Ofsted said", "Ofsted"))
+        self.assertIsNone(cue("Countries miss Velmar targets", "Velmar"))
+        self.assertEqual(cue("said Miss Okafor", "Okafor")[0], "person")
         self.assertEqual(cue("the spokesman, Ali Reza, said", "Ali Reza")[0], "person")
         self.assertIsNone(cue("agreed to fund Pellby flood defences", "Pellby"))
         self.assertIsNone(cue("The 300 migrants Pellmar agreed to shelter", "Pellmar"))
