@@ -3,7 +3,8 @@ from django.db import migrations
 # Keywords that said a theme where many stories mean something else: a "tax crackdown" is no
 # human-rights story, a political "rally" no market one. Each gives way to the phrases that
 # do say it (load_starter adds them); a topic whose editor removed the word already is left
-# as it is.
+# as it is. load_starter also gives the Turks and Caicos Islands their short name, which was
+# Turkey's ("the islands of Turks and Caicos").
 NARROWED = {"human-rights": "crackdown", "markets": "rally"}
 
 

@@ -92,6 +92,14 @@ class StarterRegistryTests(BaseTestCase):
         slugs = tagged(story)
         self.assertIn("washington-state", slugs)
         self.assertNotIn("washington", slugs)
+        story = self.make_story(
+            "Storm damages Caribbean islands", topics=(),
+            body="Hurricane winds tore roofs off homes across the islands of Turks and Caicos "
+            "on Tuesday, officials said.",
+        )  # fmt: skip
+        slugs = tagged(story)
+        self.assertIn("turks-and-caicos-islands", slugs)
+        self.assertNotIn("turkey", slugs)
 
     def test_a_tax_crackdown_or_a_political_rally_is_no_theme_of_its_own(self) -> None:
         story = self.make_story(
