@@ -693,8 +693,8 @@ def _unbracketed(text: str, start: int, end: int, label: str) -> list[tuple[int,
 
 
 def _treaty(text: str, m: "_Mention") -> "_Mention":
-    """ "The Paris agreement", "the Abraham accords": a place or a person before the word of
-    a pact names the pact, a thing, not the place."""
+    """ "The Paris agreement", "the Abraham accords", "Lassa fever", "the Marburg virus": a
+    place or a person before the word of a pact or a disease names that, a thing."""
     after = _PACT_AFTER.match(text, m.end)
     if after is None or m.kind not in NAMED_KINDS or m.demonym:
         return m
@@ -702,7 +702,8 @@ def _treaty(text: str, m: "_Mention") -> "_Mention":
 
 
 _PACT_AFTER = re.compile(
-    r" (?:agreements?|accords?|protocols?|treaty|declaration|convention|consensus|agenda)\b"
+    r" (?:agreements?|accords?|protocols?|treaty|declaration|convention|consensus|agenda"
+    r"|fever|virus|disease|syndrome)\b"
 )
 
 

@@ -342,6 +342,14 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertEqual(found["Velmar agreement"].kind, "theme")
         self.assertIn("Abran accords", found)
         self.assertNotIn("Abran", found)
+        spans = GivenSpans({r"Lassa": "PERSON", r"Velmar": "GPE"})
+        found = by_name(Tagger(registry, spans).tag(Article(
+            headline="Lassa fever cases rise",
+            body=["Cases of Lassa fever rose again, and the Velmar virus spread in Velmar."],
+        )))  # fmt: skip
+        self.assertEqual(found["Lassa fever"].kind, "theme")
+        self.assertNotIn("Lassa", found)
+        self.assertEqual(found["Velmar"].mentions, 1, "the town, not its virus")
 
     def test_a_state_with_small_words_and_a_prince_beside_a_lake(self) -> None:
         spans = GivenSpans({r"Rio Verde(?= do)": "GPE", r"Lake Albor|(?<=Prince )Albor": "LOC",
