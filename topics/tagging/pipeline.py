@@ -115,7 +115,7 @@ _VAGUE_TITLES = frozenset({"former", "acting", "deputy", "chief", "star", "leade
 _DEMONYM = re.compile(r"(?:an|ans|ese|ish|i|is|ic|ch|ot|ots)$")
 # Kind evidence from the words around a mention (see _cue).
 # Honorifics that, in lower case, are verbs or other words.
-_LOWER_VERBS = frozenset({"miss", "mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady"})
+_LOWER_VERBS = frozenset({"miss", "mr", "mrs", "ms", "dr"})  # not "drug lord", "dinner lady"
 _ROLE_BEFORE = re.compile(r"\b([A-Za-z]+)(,?) $")
 _PLACE_OF = re.compile(
     r"\b(?:city|town|village|province|district|county|region|island|state|port) of $", re.I
@@ -400,7 +400,8 @@ def _run_on(
     club = _CLUB.match(text, end)
     if club is not None:
         return club.end()
-    particle = _PLACE_PARTICLE.match(text, end) if place else None
+    # Not a place the registry knows: "In Brazil da Silva's party", "What will Russia do"
+    particle = _PLACE_PARTICLE.match(text, end) if place and start not in registry else None
     if particle is not None:
         return particle.end()  # "Rio Grande" + "do Sul", "Santiago" + "de Compostela"
     run = _RUN_ON.match(text, end)
@@ -693,18 +694,32 @@ def _unbracketed(text: str, start: int, end: int, label: str) -> list[tuple[int,
 
 
 def _treaty(text: str, m: "_Mention") -> "_Mention":
-    """ "The Paris agreement", "the Abraham accords", "Lassa fever", "the Marburg virus": a
-    place or a person before the word of a pact or a disease names that, a thing."""
-    after = _PACT_AFTER.match(text, m.end)
-    if after is None or m.kind not in NAMED_KINDS or m.demonym:
+    """ "The Paris agreement", "the Abraham accords", "Lassa fever": a place or a person
+    before the word of a pact (after "the") or of a disease (a name the registry does not
+    know, not a person's: not "Messi fever") names that, a thing. Not "In Brussels agreement
+    came", "a Florida declaration of emergency", "the Senate agreement"."""
+    if m.kind not in ("place", "person") or m.demonym:
+        return m
+    after = _PACT_AFTER.match(text, m.end) if text.endswith(("the ", "The "), 0, m.start) else None
+    if after is None and m.key is None and not (m.kind == "person" and " " in m.text):
+        after = _DISEASE_AFTER.match(text, m.end)
+        # ... when the story never writes the name without it: not "Messi fever" in a story
+        # on Messi, nor "Taylor Swift fever"
+        form = text[m.start : m.end]
+        if after is not None and any(
+            not _DISEASE_AFTER.match(text, found.end())
+            for found in re.finditer(rf"\b{re.escape(form)}\b", text)
+        ):
+            after = None
+    if after is None:
         return m
     return _Mention(m.start, after.end(), text[m.start : after.end()], "thing")
 
 
 _PACT_AFTER = re.compile(
-    r" (?:agreements?|accords?|protocols?|treaty|declaration|convention|consensus|agenda"
-    r"|fever|virus|disease|syndrome)\b"
+    r" (?:agreements?|accords?|protocols?|treaty|treaties|declaration|conventions?)(?![\w-])"
 )
+_DISEASE_AFTER = re.compile(r" (?:fever|virus|disease|syndrome)(?![\w-])")
 
 
 def _natural_only(text: str, group: "_Group") -> bool:

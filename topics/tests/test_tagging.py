@@ -349,7 +349,21 @@ class CanonicalisationTests(SimpleTestCase):
         )))  # fmt: skip
         self.assertEqual(found["Lassa fever"].kind, "theme")
         self.assertNotIn("Lassa", found)
-        self.assertEqual(found["Velmar"].mentions, 1, "the town, not its virus")
+        self.assertEqual(found["Velmar"].mentions, 2, "a town the registry knows stays one")
+        # Neither after an opening phrase nor for a body, nor a craze for a person named
+        # alone too
+        spans = GivenSpans({r"Mira Solberg": "PERSON", r"\bSolberg\b": "PERSON",
+                            r"Brussels": "GPE"})  # fmt: skip
+        found = by_name(Tagger([*registry, Entry("brussels", "Brussels", "place", ())],
+                               spans).tag(Article(
+            headline="Solberg fever grips the city",
+            body=["In Brussels agreement on the budget came late. Solberg scored twice, and "
+                  "Mira Solberg said the Velmar treaty could wait."],
+        )))  # fmt: skip
+        self.assertIn("Brussels", found)
+        self.assertIn("Mira Solberg", found)
+        self.assertNotIn("Solberg fever", found)
+        self.assertNotIn("Velmar", found, "the Velmar treaty, after 'the'")
 
     def test_a_state_with_small_words_and_a_prince_beside_a_lake(self) -> None:
         spans = GivenSpans({r"Rio Verde(?= do)": "GPE", r"Lake Albor|(?<=Prince )Albor": "LOC",
@@ -362,6 +376,11 @@ class CanonicalisationTests(SimpleTestCase):
         self.assertIn("Rio Verde do Norte", found)
         self.assertEqual(found["Lake Albor"].mentions, 1)
         self.assertEqual(found["Albor"].kind, "person")
+        # Not a place the registry knows before a person's small word ("In France da Costa")
+        found = given(GivenSpans({r"France": "GPE", r"(?<=da )Costa": "PERSON"}), Article(
+            body=["In France da Costa's party gained seats; France voted on Sunday."],
+        ))  # fmt: skip
+        self.assertEqual(found["France"].mentions, 2)
 
     def test_a_first_name_the_model_cut_from_two_more(self) -> None:
         spans = GivenSpans({r"\bCarla\b": "ORG", r"Minna Brood": "PERSON"})
@@ -830,6 +849,7 @@ class KindEvidenceTests(SimpleTestCase):
         # A role the next clause's subject follows; a role word as a verb
         self.assertIsNone(cue("interviewed the headteacher, Ofsted said", "Ofsted"))
         self.assertIsNone(cue("Countries miss Velmar targets", "Velmar"))
+        self.assertEqual(cue("extradited the drug lord Ovidio Marz", "Ovidio Marz")[0], "person")
         self.assertEqual(cue("said Miss Okafor", "Okafor")[0], "person")
         self.assertEqual(cue("the spokesman, Ali Reza, said", "Ali Reza")[0], "person")
         self.assertIsNone(cue("agreed to fund Pellby flood defences", "Pellby"))
