@@ -114,6 +114,7 @@ _VAGUE_TITLES = frozenset({"former", "acting", "deputy", "chief", "star", "leade
 # "Thai"); a country's other names ("Britain", "Holland") do not.
 _DEMONYM = re.compile(r"(?:an|ans|ese|ish|i|is|ic|ch|ot|ots)$")
 # Kind evidence from the words around a mention (see _cue).
+_VERB_NEXT = re.compile(r" (?!and\b|or\b)[a-z]")
 # Honorifics that, in lower case, are verbs or other words.
 _LOWER_VERBS = frozenset({"miss", "mr", "mrs", "ms", "dr"})  # not "drug lord", "dinner lady"
 _ROLE_BEFORE = re.compile(r"\b([A-Za-z]+)(,?) $")
@@ -602,11 +603,13 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
         # A capitalised word may belong to another name ("Labour Party Smith" is rare, "the
         # Party" common): only a person's title counts then. After a comma ("the company,
         # Hospira,") the name must close the apposition, or it starts the next clause.
-        # A role and a comma: "the spokesman, Ali Reza, said"; a title before a name without
-        # (", President Ali Reza said"), never "interviewed the headteacher, Ofsted said".
+        # A role and a comma: "the spokesman, Ali Reza, said", "by his son, Felix."; a title
+        # before a name without (", President Ali Reza said"); never "interviewed the
+        # headteacher, Ofsted said", where the next clause's verb follows the name.
         if (kind and (word.islower() or kind == "person")
                 and (not comma or after.startswith(",")
-                     or (kind == "person" and word.lower() in TITLE_WORDS))):  # fmt: skip
+                     or (kind == "person" and (word.lower() in TITLE_WORDS
+                                               or not _VERB_NEXT.match(after))))):  # fmt: skip
             return kind, CUE_VOTE
         if word in WEAK_PERSON_ROLES:
             return "person", WEAK_CUE_VOTE

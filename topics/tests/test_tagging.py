@@ -852,6 +852,7 @@ class KindEvidenceTests(SimpleTestCase):
         self.assertEqual(cue("extradited the drug lord Ovidio Marz", "Ovidio Marz")[0], "person")
         self.assertEqual(cue("said Miss Okafor", "Okafor")[0], "person")
         self.assertEqual(cue("the spokesman, Ali Reza, said", "Ali Reza")[0], "person")
+        self.assertEqual(cue("directed by his son, Felix.", "Felix")[0], "person")
         self.assertIsNone(cue("agreed to fund Pellby flood defences", "Pellby"))
         self.assertIsNone(cue("The 300 migrants Pellmar agreed to shelter", "Pellmar"))
         self.assertEqual(cue("the militant group Jamaat Kelar", "Jamaat Kelar")[0], "organisation")
