@@ -114,10 +114,11 @@ _VAGUE_TITLES = frozenset({"former", "acting", "deputy", "chief", "star", "leade
 # "Thai"); a country's other names ("Britain", "Holland") do not.
 _DEMONYM = re.compile(r"(?:an|ans|ese|ish|i|is|ic|ch|ot|ots)$")
 # Kind evidence from the words around a mention (see _cue).
-_VERB_NEXT = re.compile(r" (?!and\b|or\b)[a-z]")
+_ROLE_BEFORE = re.compile(r"\b([A-Za-z]+)(,?) $")
 # Honorifics that, in lower case, are verbs or other words.
 _LOWER_VERBS = frozenset({"miss", "mr", "mrs", "ms", "dr"})  # not "drug lord", "dinner lady"
-_ROLE_BEFORE = re.compile(r"\b([A-Za-z]+)(,?) $")
+# A verb straight after a name: the name is the next clause's subject.
+_VERB_NEXT = re.compile(r" (?!and\b|or\b)[a-z]")
 _PLACE_OF = re.compile(
     r"\b(?:city|town|village|province|district|county|region|island|state|port) of $", re.I
 )
@@ -602,10 +603,10 @@ def _cue(text: str, start: int, end: int, places: dict[int, int]) -> tuple[str, 
             kind = "person"
         # A capitalised word may belong to another name ("Labour Party Smith" is rare, "the
         # Party" common): only a person's title counts then. After a comma ("the company,
-        # Hospira,") the name must close the apposition, or it starts the next clause.
-        # A role and a comma: "the spokesman, Ali Reza, said", "by his son, Felix."; a title
-        # before a name without (", President Ali Reza said"); never "interviewed the
-        # headteacher, Ofsted said", where the next clause's verb follows the name.
+        # Hospira,") the name must close the apposition, or it starts the next clause; a
+        # person's may end the sentence too ("by his son, Felix."), and a title needs no
+        # closing (", President Ali Reza said"), but not "interviewed the headteacher,
+        # Ofsted said", where a verb follows the name.
         if (kind and (word.islower() or kind == "person")
                 and (not comma or after.startswith(",")
                      or (kind == "person" and (word.lower() in TITLE_WORDS
