@@ -1271,8 +1271,8 @@ class Tagger:
         for g in organisations:
             name = fold(g.name)
             by_first.setdefault(name.split()[0], []).append((name, g))
-        # "Guantanamo" of Guantanamo Bay, "Elbrus" of Mount Elbrus: a place written without
-        # its river, bay or mountain is that place, when the story has one such.
+        # The places a lone name may be short for, when the story has one such ("the Rhine"
+        # of the Rhine River); _natural_only says where it is.
         natural: dict[str, _Group | None] = {}
         for g in groups + list(loose.values()):
             words = fold(g.name).split()
