@@ -144,7 +144,7 @@ def clean_name(name: str, *, person: bool = False) -> str:
         or _AMOUNT_OR_SCORE.match(words[-1])  # "Tynemouth City 2-1", "Orbita €1.8bn"
         or (words[-1].isalpha() and words[-1].islower()
             and words[-1] not in _ORG_WORDS and words[-1] not in _PLACE_WORDS
-            and words[-1] not in _GEO_TAIL)
+            and words[-1] not in _NAME_TAIL)
     ):  # fmt: skip
         words.pop()  # not "Republican party", "Yangtze river"
     drop = TITLE_WORDS | {"the"} if person else {"the"}
@@ -167,13 +167,15 @@ def clean_name(name: str, *, person: bool = False) -> str:
     return _strip_edges(" ".join(words))
 
 
+# The roles a headline puts before a company's name ("Carmaker Vonmark"), never a name's own
+# first word ("Miner County").
 MAKERS = frozenset(
     {"carmaker", "automaker", "chipmaker", "drugmaker", "planemaker", "retailer", "insurer",
      "broadcaster", "regulator", "watchdog"}
 )  # fmt: skip
 # The lower-case words news writes after a name as part of it: "the Niger delta", "the Iraq
 # war", "the Persian gulf", "the Paris agreement".
-_GEO_TAIL = frozenset(
+_NAME_TAIL = frozenset(
     {"delta", "basin", "coast", "plateau", "estuary", "reef", "gorge", "state", "gulf", "strait",
      "channel", "canal", "area", "war", "wars", "crisis", "agreement", "accord", "accords"}
 )  # fmt: skip
