@@ -406,7 +406,8 @@ def _run_on(
     particle = _PLACE_PARTICLE.match(text, end) if place and start not in registry else None
     if particle is not None:
         return particle.end()  # "Rio Grande" + "do Sul", "Santiago" + "de Compostela"
-    run = _RUN_ON.match(text, end)
+    # a headline's words run on only for a person's name with small words (below)
+    run = None if headline and not person else _RUN_ON.match(text, end)
     titled = run is not None and any(
         fold(w.split("-")[0]) in TITLE_WORDS or fold(w) in ROLE_KINDS for w in run.group(1).split()
     )
@@ -468,14 +469,6 @@ _NATURAL_FIRST = frozenset({"mount", "mt", "lake", "river"})
 _PLACES_OF = re.compile(
     r"\b(?:towns|cities|villages|provinces|regions|states|islands|districts|counties"
     r"|countries|suburbs|municipalities) of $",
-    re.I,
-)
-# A settlement or a state, not its lake or river: "the town of Varna", "the governor of
-# Calloway".
-_SETTLED = re.compile(
-    r"\b(?:(?:city|town|village|province|district|county|region|state|port|governor|mayor"
-    r"|people|residents|capital|council) of "
-    r"|(?:towns|cities|villages|states) of (?:[A-Z][\w'-]*(?: [A-Z][\w'-]*)?(?:,| and) )+)$",
     re.I,
 )
 # "Kandahar city": words after a registry place that name the place itself (not "Niger
@@ -730,10 +723,9 @@ def _natural_only(text: str, group: "_Group") -> bool:
     """Whether a lone name is only ever written as a river or a sea is: "the Rhine", "the
     Hudson would close", never "in Geneva", "Erie's mayor", "King Charles", "the Baltic
     states"."""
+    # ("the town of Varna", "the governor of Calloway" never have "the" straight before)
     return all(
-        text.endswith(("the ", "The "), 0, m.start)
-        and not _REGION_AFTER.match(text, m.end)
-        and not _SETTLED.search(text, max(0, m.start - 60), m.start)
+        text.endswith(("the ", "The "), 0, m.start) and not _REGION_AFTER.match(text, m.end)
         for m in group.mentions
     )
 
