@@ -24,13 +24,13 @@ from topics.tagging.gazetteer import Entry, Gazetteer, Hit
 from topics.tagging.quotes import Quote, Speaker, find_quotes
 from topics.tagging.salience import Salience
 from topics.tagging.text import (
-    MAKERS,
     PERSON_TITLES,
     ROLE_KINDS,
     TITLE_WORDS,
     WEAK_PERSON_ROLES,
     ascii_lower,
     clean_name,
+    company_role,
     expand_prefix,
     fold,
     initials,
@@ -1035,7 +1035,7 @@ class Tagger:
                 if place is not None and place.kind == "place":
                     end = place.end
             words = text[start:end].split()
-            if len(words) == 2 and fold(words[0]) in MAKERS and not kind_from_words(words[1]):
+            if company_role(words):
                 kind = "organisation"  # "Regulator Ofcom", "Carmaker Vellano"
             if len(words) == 2 and rank_words(words):
                 continue  # "Rear Admiral" of "Rear Admiral Sofia Brandt", split by the model

@@ -157,8 +157,7 @@ def clean_name(name: str, *, person: bool = False) -> str:
             words = words[2:]
     while len(words) > 1 and (
         fold(words[0]).rstrip(".") in drop
-        # "Carmaker Vonmark" in a headline; not "Miner County", "Lender Processing Services"
-        or (len(words) == 2 and fold(words[0]) in MAKERS and not kind_from_words(words[1]))
+        or company_role(words)
         or (person and fold(words[0]).rstrip("s") in drop)
         # "Teenager Malia Osei" in a headline: a role the model took into the name
         or (person and len(words) > 2 and ROLE_KINDS.get(fold(words[0])) == "person")
@@ -167,9 +166,13 @@ def clean_name(name: str, *, person: bool = False) -> str:
     return _strip_edges(" ".join(words))
 
 
-# The roles a headline puts before a company's name ("Carmaker Vonmark"), never a name's own
-# first word ("Miner County").
-MAKERS = frozenset(
+def company_role(words: list[str]) -> bool:
+    """ "Carmaker Vonmark", "Regulator Ofcom": a company's role a headline put before its
+    name; not "Miner County", "Lender Processing Services"."""
+    return len(words) == 2 and fold(words[0]) in _MAKERS and not kind_from_words(words[1])
+
+
+_MAKERS = frozenset(
     {"carmaker", "automaker", "chipmaker", "drugmaker", "planemaker", "retailer", "insurer",
      "broadcaster", "regulator", "watchdog"}
 )  # fmt: skip
